@@ -1,0 +1,173 @@
+"""Grading a whole class: the pipeline behind ``gan-course autograde``.
+
+For one assignment: read the instructor's source notebook and the hidden checks, prepare the
+nbgrader course directory once, then for each student folder (in parallel with ``workers``
+processes) grade the submission in its own sandbox (:mod:`autograder.grading`) and record the
+verdicts in the gradebook and feedback (:mod:`autograder.gradebook`, which serialises gradebook
+access with a lock); finally write the CSV atomically (:mod:`autograder.report`). One
+submission's failure never stops the batch: it becomes a status in the CSV.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from .course import read_source
+from .gradebook import NbgraderCourse, NbgraderError
+from .grading import GradedSubmission, GradingOptions, grade_submission
+from .notebook import Submission, find_submissions
+from .report import csv_rows, write_csv
+from .sandbox import require_sandbox
+from .verdict import Verdict
+
+
+@dataclass(frozen=True)
+class BatchPaths:
+    """Where a batch reads and writes (the CLI fills them from gan_course.paths)."""
+
+    course_dir: Path
+    submissions: Path
+    out: Path
+    grading_dir: Path
+    gradebook: Path | None = None  # default: grading_dir/gradebook.db
+    feedback_dir: Path | None = None  # default: grading_dir/feedback
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: the CSV rows and every submission's verdicts and timing."""
+
+    out: Path
+    rows: list[tuple[str, ...]]
+    submissions: list[GradedSubmission]
+    seconds: float
+    workers: int
+    statuses: Counter = field(default_factory=Counter)
+
+
+# --- per-process state (set once per worker process) --------------------------------------
+
+_STATE: dict = {}
+
+
+def _init_worker(assignment: str, paths: BatchPaths, options: GradingOptions) -> None:
+    """Build what grading needs in this process (fork or spawn alike)."""
+    import torch
+
+    torch.set_num_threads(1)  # the grader's own judging is tiny; the sandboxes get the cores
+    from autograder.checks import checks_for
+
+    source = read_source(paths.course_dir, assignment)
+    course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
+    _STATE.update(source=source, checks=checks_for(assignment), course=course, release=course.release(), options=options)
+
+
+def _grade_and_record(submission: Submission) -> GradedSubmission:
+    """Grade one submission in this process and store it in the gradebook; never raises."""
+    state = _STATE
+    result = grade_submission(state["source"], submission, checks=state["checks"], options=state["options"])
+    timestamp = submission.path.parent / "timestamp.txt" if submission.path is not None else None
+    try:
+        state["course"].record(submission.student, result.notebook, result.verdicts, release=state["release"], timestamp=timestamp)
+    except NbgraderError as error:
+        result.warnings.append(str(error).splitlines()[0])
+        result.verdicts = [replace(v, notes=(*v.notes, "gradebook_error")) for v in result.verdicts]
+    except Exception as error:  # noqa: BLE001 - a gradebook failure must not lose the verdicts
+        result.warnings.append(f"gradebook: {type(error).__name__}: {error}")
+        result.verdicts = [replace(v, notes=(*v.notes, "gradebook_error")) for v in result.verdicts]
+    result.notebook = None  # not sent back between processes
+    return result
+
+
+def _mp_context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods and sys.platform.startswith("linux") else "spawn")
+
+
+def summary_line(result: GradedSubmission) -> str:
+    earned = sum(v.score or 0.0 for v in result.verdicts if v.status != "manual")
+    possible = sum(v.max_score for v in result.verdicts if v.status != "manual")
+    statuses = ", ".join(f"{v.grade_id}={v.csv_status}" for v in result.verdicts)
+    return f"{result.student}: {earned:g}/{possible:g} autograded points in {result.seconds:.1f} s ({statuses})"
+
+
+def grade_class(
+    assignment: str,
+    paths: BatchPaths,
+    *,
+    workers: int = 1,
+    options: GradingOptions = GradingOptions(),
+    progress: Callable[[str], None] = print,
+) -> BatchResult:
+    """Grade every submission of ``assignment`` and write the CSV; returns what happened.
+
+    Raises GanCourseError subclasses only for problems with the batch itself (no source
+    notebook, no sandbox, unknown assignment); a student's code can never make it raise.
+    """
+    from autograder.checks import checks_for
+
+    start = time.monotonic()
+    if not options.unsafe:
+        require_sandbox()
+    source = read_source(paths.course_dir, assignment)
+    checks_for(assignment)  # fail early on an unknown assignment
+    submissions = find_submissions(paths.submissions, assignment)
+    protected = tuple(Path(p).resolve() for p in (paths.course_dir, paths.submissions, paths.grading_dir, paths.gradebook, paths.feedback_dir) if p)
+    options = replace(options, protected=tuple(options.protected) + protected)
+    course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
+    course.prepare(source)
+    progress(f"grading {len(submissions)} submission(s) of {assignment} with {workers} worker(s)")
+    results: list[GradedSubmission] = []
+
+    def report(result: GradedSubmission) -> None:
+        results.append(result)
+        progress(f"[{len(results)}/{len(submissions)}] {summary_line(result)}")
+        for warning in result.warnings:
+            progress(f"    warning: {warning}")
+
+    if workers <= 1 or len(submissions) <= 1:
+        _init_worker(assignment, paths, options)
+        for submission in submissions:
+            report(_grade_and_record(submission))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(assignment, paths, options)) as pool:
+            futures = [pool.submit(_grade_and_record, s) for s in submissions]
+            for future in as_completed(futures):
+                report(future.result())
+    rows = csv_rows(assignment, [(r.student, r.verdicts) for r in results])
+    write_csv(paths.out, rows)
+    seconds = time.monotonic() - start
+    statuses = Counter(v.status for r in results for v in r.verdicts)
+    per = sum(r.seconds for r in results) / max(1, len(results))
+    progress(
+        f"graded {len(results)} submission(s) in {seconds:.1f} s ({per:.2f} s per submission in a worker); "
+        f"statuses: {', '.join(f'{k} {n}' for k, n in sorted(statuses.items()))}; wrote {paths.out}"
+    )
+    return BatchResult(Path(paths.out), rows, sorted(results, key=lambda r: r.student), seconds, workers, statuses)
+
+
+def describe(assignment: str, paths: BatchPaths, *, unsafe: bool = False) -> list[str]:
+    """What a batch would do, without running student code or touching the gradebook."""
+    source = read_source(paths.course_dir, assignment)
+    lines = [f"source notebook: {source.path}"]
+    for cell in source.graded_cells:
+        kind = "manual" if cell.manual else f"autograded (function {cell.function})"
+        lines.append(f"  {cell.grade_id}: {cell.points:g} point(s), {kind}")
+    lines.append(f"  grader-setup cells: {len(source.setup_cells)}")
+    for submission in find_submissions(paths.submissions, assignment):
+        where = submission.path if submission.path is not None else f"{submission.problem} ({submission.detail})"
+        lines.append(f"student {submission.student}: {where}")
+    lines.append("sandbox: " + ("NONE (--unsafe-no-sandbox)" if unsafe else f"bubblewrap at {require_sandbox()}"))
+    course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
+    lines.append(f"would write {paths.out}, gradebook {course.gradebook}, feedback under {course.feedback_dir}")
+    return lines
+
+
+__all__ = ["BatchPaths", "BatchResult", "Verdict", "describe", "grade_class", "summary_line"]

@@ -1,0 +1,314 @@
+"""nbgrader integration: the gradebook, autograded notebooks and feedback, from our verdicts.
+
+nbgrader's own machinery does the bookkeeping, in a working nbgrader course directory
+(``grading_dir``: ``source/``, ``release/``, ``submitted/``, ``autograded/``,
+``gradebook.db``, ``feedback/``), but never executes student code:
+
+1. :meth:`NbgraderCourse.prepare` copies the source notebook to ``source/<id>/`` and runs
+   ``generate_assignment`` (gradebook entries, ``release/<id>/<id>.ipynb``);
+2. :meth:`NbgraderCourse.record` clears the student's previous grades (a failed regrade can
+   never keep a stale score), copies a repaired copy of the submission to
+   ``submitted/<student>/<id>/`` (every nbgrader cell present and in place, so a deleted test
+   cell cannot become "needs manual grade"), runs ``autograde`` with nbgrader's Execute
+   preprocessor replaced by :class:`WriteVerdicts` -- which writes the grader's verdicts as
+   the test cells' outputs, so SaveAutoGrades stores exactly our scores and OverwriteCells
+   restores the locked cells -- and ``generate_feedback`` with ClearHiddenTests added, so
+   feedback never shows the hidden tests.
+
+Every gradebook access holds an exclusive lock file next to the database, so parallel
+workers never write it at the same time. nbgrader's ``NbGraderAPI`` does not read
+``nbgrader_config.py``; everything is configured with a :class:`traitlets.config.Config`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import fcntl
+import html
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from traitlets import Dict
+
+from .course import SourceNotebook, nbgrader_metadata
+from .verdict import Verdict
+
+SAFE_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")  # usable in nbgrader paths and globs
+LOG_NAME = "autograder.nbgrader"
+
+
+class NbgraderError(Exception):
+    """An nbgrader step failed; the message holds its log."""
+
+
+def _nbgrader_preprocessor_base():
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    return NbGraderPreprocessor
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record):  # noqa: D102 - logging API
+        self.lines.append(self.format(record))
+
+
+def _logger() -> logging.Logger:
+    logger = logging.getLogger(LOG_NAME)
+    logger.propagate = False
+    logger.setLevel(logging.WARNING)
+    return logger
+
+
+@contextlib.contextmanager
+def _captured_log() -> Iterator[_LogCapture]:
+    handler = _LogCapture()
+    logger = _logger()
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+def verdict_outputs(verdict: Verdict) -> list[dict]:
+    """The outputs a test cell gets: the success text, or an error with the teaching message."""
+    from nbformat.v4 import new_output
+
+    if verdict.passed:
+        return [new_output("stream", name="stdout", text=verdict.message.rstrip() + "\n")]
+    return [new_output("error", ename=verdict.status, evalue=verdict.message, traceback=[f"{verdict.status}: {verdict.message}"])]
+
+
+def make_write_verdicts():
+    """The WriteVerdicts preprocessor class (built lazily: nbgrader is imported on demand)."""
+    base = _nbgrader_preprocessor_base()
+
+    class WriteVerdicts(base):
+        """Replaces nbgrader's Execute: writes precomputed verdicts as test-cell outputs."""
+
+        verdicts = Dict(help="grade_id -> list of output dicts").tag(config=True)
+
+        def preprocess_cell(self, cell, resources, index):
+            grade_id = nbgrader_metadata(cell).get("grade_id")
+            if cell.cell_type == "code" and grade_id in self.verdicts:
+                from nbformat import from_dict
+
+                cell.outputs = [from_dict(o) for o in self.verdicts[grade_id]]
+                cell.execution_count = None
+            return cell, resources
+
+    return WriteVerdicts
+
+
+def repair_submission(notebook, release) -> object:
+    """A copy of ``notebook`` that nbgrader can always autograde: nbgrader metadata taken from
+    the released notebook, unknown or duplicated grade ids stripped, deleted nbgrader cells
+    restored from the released notebook after their predecessor, outputs of nbgrader cells
+    cleared (other cells keep the student's outputs for manual grading), cell ids unique."""
+    repaired = copy.deepcopy(notebook)
+    wanted = {nbgrader_metadata(c).get("grade_id"): c for c in release.cells if nbgrader_metadata(c).get("grade_id")}
+    seen: set[str] = set()
+    cells = []
+    for cell in repaired.cells:
+        metadata = cell.setdefault("metadata", {})
+        grade_id = nbgrader_metadata(cell).get("grade_id")
+        if "nbgrader" in metadata and (grade_id not in wanted or grade_id in seen):
+            del metadata["nbgrader"]
+        elif grade_id in wanted:
+            seen.add(grade_id)
+            metadata["nbgrader"] = copy.deepcopy(wanted[grade_id].metadata["nbgrader"])
+            cell.cell_type = wanted[grade_id].cell_type
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+            else:
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
+        cells.append(cell)
+    order = list(wanted)
+    for position, grade_id in enumerate(order):
+        if grade_id in seen:
+            continue
+        before = [g for g in order[:position] if g in seen]
+        at = 0
+        if before:
+            at = 1 + max(i for i, c in enumerate(cells) if nbgrader_metadata(c).get("grade_id") == before[-1])
+        restored = copy.deepcopy(wanted[grade_id])
+        restored["id"] = f"restored-{grade_id}"[:64]
+        cells.insert(at, restored)
+        seen.add(grade_id)
+    used: set[str] = set()
+    for number, cell in enumerate(cells):
+        cell_id = str(cell.get("id") or "")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", cell_id) or cell_id in used:
+            cell["id"] = f"cell-{number}"
+        used.add(cell["id"])
+    repaired.cells = cells
+    repaired.nbformat, repaired.nbformat_minor = 4, max(5, int(repaired.get("nbformat_minor", 5) or 5))
+    return repaired
+
+
+class NbgraderCourse:
+    """The grader's nbgrader course directory for one assignment."""
+
+    def __init__(self, root: Path, assignment: str, *, gradebook: Path | None = None, feedback_dir: Path | None = None):
+        self.root = Path(root).resolve()
+        self.assignment = assignment
+        self.gradebook = Path(gradebook).resolve() if gradebook else self.root / "gradebook.db"
+        self.feedback_dir = Path(feedback_dir).resolve() if feedback_dir else self.root / "feedback"
+
+    # paths -------------------------------------------------------------------------------
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.gradebook}"
+
+    def feedback_path(self, student: str) -> Path:
+        return self.feedback_dir / student / self.assignment / f"{self.assignment}.html"
+
+    def release_path(self) -> Path:
+        return self.root / "release" / self.assignment / f"{self.assignment}.ipynb"
+
+    def _student_dirs(self, student: str) -> list[Path]:
+        return [self.root / step / student / self.assignment for step in ("submitted", "autograded")] + [self.feedback_dir / student / self.assignment]
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive access to the gradebook (and nbgrader's files) across processes."""
+        self.gradebook.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{self.gradebook}.lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def config(self, *, student: str = "*"):
+        from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+        from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+        from traitlets.config import Config
+
+        config = Config()
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.db_url = self.db_url
+        config.CourseDirectory.assignment_id = self.assignment
+        config.CourseDirectory.student_id = student
+        config.CourseDirectory.feedback_directory = str(self.feedback_dir)
+        config.OverwriteCells.add_missing_cells = True
+        config.IgnorePattern.enabled = True
+        config.IgnorePattern.pattern = r"Warning|warn\("
+        config.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+        return config
+
+    def _run(self, converter_class, config, what: str) -> None:
+        from nbgrader.converters.base import NbGraderException
+        from nbgrader.coursedir import CourseDirectory
+
+        with _captured_log() as captured:
+            coursedir = CourseDirectory(config=config, log=_logger())
+            converter = converter_class(coursedir=coursedir, config=config, log=_logger())
+            try:
+                converter.start()
+            except (NbGraderException, Exception) as error:  # noqa: BLE001 - report, never crash the batch
+                log = "\n".join(captured.lines[-20:])
+                raise NbgraderError(f"nbgrader {what} failed: {error}\n{log}".strip()) from None
+
+    # steps -------------------------------------------------------------------------------
+
+    def prepare(self, source: SourceNotebook) -> None:
+        """Copy the source notebook in and (re)generate the assignment in the gradebook."""
+        from nbgrader.converters import GenerateAssignment
+
+        target = self.root / "source" / self.assignment / f"{self.assignment}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source.path, target)
+        config = self.config()
+        config.GenerateAssignment.force = True
+        with self.locked():
+            self._run(GenerateAssignment, config, "generate_assignment")
+
+    def release(self):
+        """The released (student) notebook nbgrader generated, parsed."""
+        from .course import read_notebook
+
+        return read_notebook(self.release_path())
+
+    def clear(self, student: str) -> None:
+        """Forget a student's previous grades, autograded notebook and feedback."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.db_url) as gradebook:
+            try:
+                gradebook.remove_submission(self.assignment, student)
+            except MissingEntry:
+                pass
+        for directory in self._student_dirs(student):
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def record(self, student: str, notebook, verdicts: Sequence[Verdict], *, release=None, timestamp: Path | None = None) -> None:
+        """Store ``verdicts`` in the gradebook and write the student's feedback HTML.
+
+        ``notebook`` is the parsed submission, or None when there was none to grade (then
+        only the previous grades are cleared and a short feedback page says why).
+        Raises NbgraderError when an nbgrader step failed.
+        """
+        import nbformat
+        from nbgrader.converters import Autograde, GenerateFeedback
+
+        if not SAFE_STUDENT_ID.match(student):
+            raise NbgraderError(f"student id {student!r} cannot be used by nbgrader; rename the folder to letters, digits, _ . @ -")
+        with self.locked():
+            self.clear(student)
+            if notebook is None:
+                self._write_problem_feedback(student, verdicts)
+                return
+            submitted = self.root / "submitted" / student / self.assignment
+            submitted.mkdir(parents=True, exist_ok=True)
+            nbformat.write(repair_submission(notebook, release if release is not None else self.release()), submitted / f"{self.assignment}.ipynb")
+            if timestamp is not None and timestamp.is_file():
+                shutil.copyfile(timestamp, submitted / "timestamp.txt")
+            config = self.config(student=student)
+            config.Autograde.autograde_preprocessors = self._autograde_preprocessors()
+            config.Autograde.sanitize_preprocessors = self._sanitize_preprocessors()
+            config.WriteVerdicts.verdicts = {v.grade_id: verdict_outputs(v) for v in verdicts if v.status != "manual"}
+            config.Autograde.force = True
+            self._run(Autograde, config, "autograde")
+            config = self.config(student=student)
+            config.GenerateFeedback.force = True
+            self._run(GenerateFeedback, config, "generate_feedback")
+
+    @staticmethod
+    def _sanitize_preprocessors() -> list:
+        # nbgrader's list without ClearOutput: the student's own outputs (plots for the written
+        # answers) stay for manual grading; repair_submission cleared the nbgrader cells'.
+        from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds, OverwriteCells, OverwriteKernelspec
+
+        return [DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+
+    @staticmethod
+    def _autograde_preprocessors() -> list:
+        # nbgrader's list with Execute replaced by WriteVerdicts: student code never runs here.
+        from nbconvert.preprocessors import ClearMetadataPreprocessor
+        from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+
+        return [make_write_verdicts(), IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
+    def _write_problem_feedback(self, student: str, verdicts: Sequence[Verdict]) -> None:
+        path = self.feedback_path(student)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        status = verdicts[0].status if verdicts else "not graded"
+        message = verdicts[0].message if verdicts else ""
+        path.write_text(
+            "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
+            f"{html.escape(self.assignment)}: not graded</title></head><body>\n"
+            f"<h1>{html.escape(self.assignment)}: your submission could not be graded</h1>\n"
+            f"<p>Status: <code>{html.escape(status)}</code></p>\n<p>{html.escape(message)}</p>\n</body></html>\n",
+            encoding="utf-8",
+        )

@@ -1,0 +1,291 @@
+"""One submission -> one verdict per graded cell.
+
+Student code runs only in the sandbox (:mod:`autograder.sandbox`), one sandbox per
+submission: first the source's ``grader-setup`` cells and the student's solution cells, in
+notebook order, each on its own (a compile error or exception is recorded for that cell);
+then, per graded function, the probes its :class:`~autograder.checks.base.Check` drew from a
+seed fixed by (assignment, student, function). The sandbox returns plain outputs; the
+verdict is computed here, in the grader's process, by ``Check.judge``. An input transformer,
+a redefined test helper or a monkeypatched torch can only change what happens inside the
+sandbox, never how its outputs are judged.
+
+A cell that hangs or kills the process (``os._exit``, a segfault) is recorded, and the
+sandbox restarts without it; a function whose probes hang or crash gets ``timeout`` /
+``crashed`` and the sandbox restarts for the next function. Solution cells that mention
+``gan_course`` are not run (``reference_delegation``), nor are the student's test cells or
+any other cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from .course import CodeCell, SourceNotebook
+from .notebook import InvalidNotebook, Submission, map_cells, read_submission
+from .sandbox import Sandbox, SandboxCrash, SandboxLimits
+from .verdict import (
+    CRASHED,
+    ERROR,
+    FAILED,
+    GRADER_ERROR,
+    INVALID_NOTEBOOK,
+    MANUAL,
+    MEMORY_LIMIT,
+    MISSING_CELL,
+    NOT_DEFINED,
+    NOT_IMPLEMENTED,
+    PASSED,
+    REFERENCE_DELEGATION,
+    SYNTAX_ERROR,
+    TIMEOUT,
+    UNREADABLE,
+    Verdict,
+    submission_problem,
+)
+
+DEFAULT_CELL_TIMEOUT = 60.0  # seconds per cell: COURSE.md bounds a whole notebook by 60 s
+GRADING_SALT = "gan-course probes v1"  # change it to draw new probes for every student
+CRASH_STATUS = {"timeout": TIMEOUT, "crashed": CRASHED, "memory_limit": MEMORY_LIMIT, "unreadable": UNREADABLE}
+CELL_STATUS = {"syntax_error": SYNTAX_ERROR, "memory": MEMORY_LIMIT, "error": ERROR, **CRASH_STATUS}
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """How to grade: timeouts, sandbox limits, and the seed salt."""
+
+    cell_timeout: float = DEFAULT_CELL_TIMEOUT
+    limits: SandboxLimits = SandboxLimits()
+    unsafe: bool = False  # run without bubblewrap (trusted notebooks only)
+    protected: tuple[Path, ...] = ()  # directories the sandbox must never expose
+    salt: str = GRADING_SALT
+
+
+@dataclass
+class GradedSubmission:
+    """The verdicts of one submission, with what the gradebook step needs."""
+
+    student: str
+    verdicts: list[Verdict]
+    notebook: object | None = None  # the parsed notebook, None when there was none to grade
+    seconds: float = 0.0
+    sandbox_starts: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def probe_seed(assignment: str, student: str, function: str, *, salt: str = GRADING_SALT) -> int:
+    """A deterministic seed per (assignment, student, function): regrading draws the same probes."""
+    digest = hashlib.sha256("\0".join((salt, assignment, student, function)).encode()).digest()
+    return int.from_bytes(digest[:6], "big")
+
+
+def to_python(code: str) -> str:
+    """A cell's IPython syntax (``%magic``, ``!shell``) as plain Python calls on ``get_ipython()``."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # pragma: no cover - IPython comes with nbgrader
+        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in code.split("\n"))
+    try:
+        return TransformerManager().transform_cell(code)
+    except Exception:  # noqa: BLE001 - leave it to the compiler to report
+        return code
+
+
+def is_reference_import(error: Mapping) -> bool:
+    """An ImportError of the course library: the solution delegated to the reference."""
+    text = f"{error.get('module', '')} {error.get('message', '')}"
+    return error.get("type") in {"ModuleNotFoundError", "ImportError"} and "gan_course" in text
+
+
+class SandboxStartError(RuntimeError):
+    """The sandbox could not start before any student code ran (a grader problem)."""
+
+
+class Session:
+    """A submission's cells running in one sandbox; restarts it without a cell that killed it."""
+
+    def __init__(self, cells: list[CodeCell], options: GradingOptions):
+        self.cells = cells
+        self.options = options
+        self.outcomes: dict[str, dict] = {}
+        self.excluded: set[str] = set()
+        self.sandbox: Sandbox | None = None
+        self.starts = 0
+
+    def ready(self) -> Sandbox:
+        """A sandbox in which every cell that does not kill it has run."""
+        while self.sandbox is None:
+            sandbox = Sandbox(limits=self.options.limits, unsafe=self.options.unsafe, protected=self.options.protected)
+            self.starts += 1
+            try:
+                sandbox.start()
+            except SandboxCrash as crash:  # no student code ran yet: the grader's problem
+                sandbox.close()
+                raise SandboxStartError(crash.message) from None
+            except BaseException:
+                sandbox.close()
+                raise
+            try:
+                for cell in self.cells:
+                    if cell.name not in self.excluded:
+                        current = cell
+                        self.outcomes[cell.name] = sandbox.execute(cell.name, to_python(cell.code), timeout=self.options.cell_timeout)
+            except SandboxCrash as crash:
+                self.excluded.add(current.name)
+                self.outcomes[current.name] = {"ok": False, "kind": crash.kind, "message": crash.message}
+                sandbox.close()
+                continue
+            self.sandbox = sandbox
+        return self.sandbox
+
+    def discard(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+
+    close = discard
+
+
+def _cell_problem(function: str, outcome: Mapping, options: GradingOptions) -> tuple[str, str]:
+    """Status and message when a function is missing because its cell failed."""
+    kind = outcome.get("kind", "error")
+    if kind == "error" and is_reference_import(outcome):
+        return REFERENCE_DELEGATION, _delegation_message(function)
+    status = CELL_STATUS.get(kind, ERROR)
+    detail = {
+        SYNTAX_ERROR: f"has a syntax error (line {outcome.get('lineno', '?')}): {outcome.get('message', '')}",
+        TIMEOUT: f"ran longer than the {options.cell_timeout:g} s time limit; look for an infinite loop or work "
+        "that belongs outside the graded cell",
+        CRASHED: f"stopped the Python process ({outcome.get('message', '')}); do not call exit() or os._exit in a graded cell",
+        MEMORY_LIMIT: "ran out of memory; graded functions should only build small tensors",
+    }.get(status, f"raised {outcome.get('type', 'an exception')}: {outcome.get('message', '')}")
+    return status, f"The cell that defines `{function}` {detail}, so `{function}` could not be graded."
+
+
+def _delegation_message(function: str) -> str:
+    return (
+        f"The cell of `{function}` uses the course library `gan_course`. Graded functions must be your own "
+        "implementation (torch, numpy and the notebook's helpers are fine); the library is not available to the grader."
+    )
+
+
+def _probe_problem(result: Mapping) -> str:
+    """The status of a probe that did not return (the function exists)."""
+    kind = result.get("kind")
+    if kind == "not_implemented":
+        return NOT_IMPLEMENTED
+    if kind == "memory":
+        return MEMORY_LIMIT
+    if is_reference_import(result):
+        return REFERENCE_DELEGATION
+    return ERROR
+
+
+def judge_function(check, function: str, session: Session, *, seed: int, options: GradingOptions) -> tuple[str, str]:
+    """Run one function's probes in the sandbox and judge them here: (status, message)."""
+    from autograder.checks.base import CheckFailure, raise_for_error
+
+    probes = check.probes(seed)
+    try:
+        results = session.ready().probe(function, probes, timeout=check.timeout)
+    except SandboxCrash as crash:
+        session.discard()
+        status = CRASH_STATUS.get(crash.kind, CRASHED)
+        reason = {
+            TIMEOUT: f"did not return within {check.timeout:g} s; look for an infinite loop",
+            UNREADABLE: "returned something the grader cannot read; return tensors or plain Python numbers",
+        }.get(status, f"stopped the Python process ({crash.message})")
+        return status, f"`{function}` {reason}."
+    outcome = session.outcomes.get(function) or {"ok": True}
+    for probe, result in zip(probes, results):
+        if result.get("ok"):
+            continue
+        if result.get("kind") == "missing":
+            if not outcome.get("ok"):
+                return _cell_problem(function, outcome, options)
+            return NOT_DEFINED, (
+                f"Your notebook's cell for `{function}` does not define `{function}`: keep the function's name "
+                "and signature exactly as given."
+            )
+        status = _probe_problem(result)
+        if status == REFERENCE_DELEGATION:
+            return status, _delegation_message(function)
+        if status == MEMORY_LIMIT:
+            return status, f"`{function}` ran out of memory; it should only build small tensors."
+        try:
+            raise_for_error(function, probe, result)
+        except CheckFailure as failure:
+            return status, str(failure)
+        return status, f"`{function}` failed ({result.get('kind')})."
+    try:
+        check.judge(probes, results)
+    except CheckFailure as failure:
+        return FAILED, str(failure)
+    except Exception as error:  # noqa: BLE001 - malformed outputs fail, they never crash the grader
+        return FAILED, f"`{function}` returned outputs of an unexpected kind ({type(error).__name__}); keep the signature and return type as given."
+    return PASSED, f"{function}: all hidden checks passed"
+
+
+def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Mapping, options: GradingOptions) -> tuple[list[Verdict], int]:
+    """Verdicts for every graded cell of ``source``, and how many sandboxes were started."""
+    cells = map_cells(source, notebook)
+    runnable = list(source.setup_cells) + [
+        CodeCell(f, cells.solutions[f], source.solution_cells[f].index)
+        for f in source.solution_cells
+        if f in cells.solutions and f not in cells.delegating
+    ]
+    session = Session(sorted(runnable, key=lambda c: c.index), options)
+    verdicts = []
+    try:
+        for graded in source.graded_cells:
+            notes = tuple(cells.notes.get(graded.grade_id, ()))
+            function = graded.function
+            if function is None:
+                verdicts.append(Verdict(graded.grade_id, MANUAL, None, graded.points, "graded by hand", notes))
+                continue
+            if function in cells.missing:
+                status, message = MISSING_CELL, (
+                    f"The solution cell of `{function}` (nbgrader grade_id {function!r}) is missing from your notebook. "
+                    "Work in the cells you were given; do not delete or replace them."
+                )
+            elif function in cells.delegating:
+                status, message = REFERENCE_DELEGATION, _delegation_message(function)
+            elif function not in checks:
+                verdicts.append(Verdict(graded.grade_id, GRADER_ERROR, None, graded.points, f"no hidden check for `{function}`", notes))
+                continue
+            else:
+                seed = probe_seed(source.assignment, student, function, salt=options.salt)
+                status, message = judge_function(checks[function], function, session, seed=seed, options=options)
+            score = graded.points if status == PASSED else 0.0
+            verdicts.append(Verdict(graded.grade_id, status, score, graded.points, message, notes))
+    finally:
+        session.close()
+    return verdicts, session.starts
+
+
+def grade_submission(source: SourceNotebook, submission: Submission, *, checks: Mapping, options: GradingOptions) -> GradedSubmission:
+    """Grade one student's submission; never raises (a grader failure is a verdict too)."""
+    start = time.monotonic()
+    result = GradedSubmission(submission.student, [])
+    if submission.problem is not None:
+        message = {
+            "missing_notebook": f"No notebook {source.assignment}.ipynb was found in your submission ({submission.detail}).",
+            "misnamed_notebook": f"Your notebook must be called {source.assignment}.ipynb ({submission.detail}).",
+        }.get(submission.problem, submission.detail)
+        result.verdicts = submission_problem(source, submission.problem, message)
+    else:
+        try:
+            result.notebook = read_submission(submission.path)
+            result.verdicts, result.sandbox_starts = grade_notebook(source, result.notebook, student=submission.student, checks=checks, options=options)
+        except InvalidNotebook as error:
+            result.notebook = None
+            result.verdicts = submission_problem(source, INVALID_NOTEBOOK, f"Your file {submission.path.name} {error}.")
+        except Exception as error:  # noqa: BLE001 - one broken submission never stops the batch
+            result.notebook = None
+            result.verdicts = submission_problem(source, GRADER_ERROR, f"the grader failed: {type(error).__name__}: {error}")
+            result.warnings.append(f"grader error: {type(error).__name__}: {error}")
+    result.seconds = time.monotonic() - start
+    return result

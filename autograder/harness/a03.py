@@ -1,0 +1,73 @@
+"""Sandbox-side harness of assignment 03 (DCGAN on faces): the generator and truncated noise.
+
+``lerp`` and ``slerp`` use the generic :func:`autograder.harness.common.call`. Here:
+:func:`dcgan_generator` builds the student's generator, runs a latent batch through it in
+both accepted shapes and records the layers it calls (with the activations around them when
+asked), and :func:`truncated_noise` calls the student's sampler with a freshly seeded
+``torch.Generator`` under a chosen global RNG state. Knows no expected answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from .a02 import LeafTrace, describe, isolated_rng
+
+TRACED_LAYERS = ("ConvTranspose2d", "BatchNorm2d")  # layers whose input and output the trace keeps
+
+
+def dcgan_generator(fn: Callable[..., Any], payload: dict) -> dict:
+    """``G = fn(**kwargs)`` in train mode on ``z`` (B, latent) and on ``z`` as (B, latent, 1, 1).
+
+    payload: {"kwargs": dict, "z": (B, latent) tensor, "seed": int, "trace": bool}.
+    Returns the outputs (or the error each input shape raised) and the leaf layers called
+    during the first forward pass (with the ConvTranspose2d / BatchNorm2d activations when
+    ``trace``).
+    """
+    with isolated_rng(payload["seed"]):
+        model = fn(**payload["kwargs"])
+        if not isinstance(model, nn.Module):
+            return {"is_module": False, "type": type(model).__name__}
+        model.train()
+        z = payload["z"].clone()  # (B, latent)
+        out: dict[str, Any] = {"is_module": True, "type": type(model).__name__}
+        trace = LeafTrace(model, keep=TRACED_LAYERS if payload.get("trace") else ())
+        for key, latent in (("flat", z), ("spatial", z[:, :, None, None])):  # (B, L) and (B, L, 1, 1)
+            out[f"{key}_error"] = None
+            try:
+                with torch.no_grad():
+                    out[key] = model(latent.clone())
+            except Exception as error:  # noqa: BLE001 - reported to the judge, which explains it
+                out[f"{key}_error"] = f"{type(error).__name__}: {error}"[:2000]
+            if key == "flat":
+                out["calls"] = trace.stop()
+        if not out["calls"]:  # the (B, L) call failed before any layer ran: trace the other one
+            trace = LeafTrace(model, keep=TRACED_LAYERS if payload.get("trace") else ())
+            with torch.no_grad():
+                try:
+                    model(z[:, :, None, None].clone())
+                except Exception:  # noqa: BLE001 - already reported above
+                    pass
+            out["calls"] = trace.stop()
+    return out
+
+
+def truncated_noise(fn: Callable[..., Any], payload: dict) -> dict:
+    """``fn(n, latent_dim, threshold, generator=torch.Generator().manual_seed(s))`` (or with
+    no ``generator`` argument when ``generator_seed`` is None) under global seed ``global_seed``.
+
+    payload: {"args": [n, latent_dim, threshold], "generator_seed": int | None, "global_seed": int}.
+    Returns {"result": described value, "global_rng_untouched": bool}.
+    """
+    with isolated_rng(payload["global_seed"]):
+        state = torch.get_rng_state()
+        if payload["generator_seed"] is None:
+            result = fn(*payload["args"])
+        else:
+            generator = torch.Generator().manual_seed(payload["generator_seed"])
+            result = fn(*payload["args"], generator=generator)
+        untouched = bool(torch.equal(state, torch.get_rng_state()))
+    return {"result": describe(result), "global_rng_untouched": untouched}

@@ -1,0 +1,48 @@
+"""Generic harness functions shared by every assignment."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+
+def _describe(value: Any) -> Any:
+    """A tensor's value plus the metadata checks look at (dtype, device, grad)."""
+    if isinstance(value, torch.Tensor):
+        return {
+            "tensor": value.detach(),
+            "dtype": str(value.dtype),
+            "device": str(value.device),
+            "requires_grad": bool(value.requires_grad),
+            "shape": list(value.shape),
+        }
+    return {"python": value, "type": type(value).__name__}
+
+
+def call(fn: Callable[..., Any], payload: dict) -> dict:
+    """``fn(*args, **kwargs)``; with ``payload["grad_of"]`` (indices of tensor args), also the
+    gradients of the (scalar) result with respect to those arguments.
+
+    payload: {"args": list, "kwargs": dict, "grad_of": list[int] (optional)}.
+    Returns {"result": described value, "grads": list of tensors or None per index,
+    "args_after": the tensor arguments after the call (to catch in-place edits)}.
+    """
+    args = [a.clone() if isinstance(a, torch.Tensor) else a for a in payload.get("args", [])]
+    kwargs = dict(payload.get("kwargs", {}))
+    grad_of = list(payload.get("grad_of", []))
+    for index in grad_of:
+        args[index] = args[index].detach().requires_grad_(True)
+    result = fn(*args, **kwargs)
+    grads: list[Any] = []
+    if grad_of:
+        if isinstance(result, torch.Tensor) and result.requires_grad and result.numel() == 1:
+            computed = torch.autograd.grad(result.sum(), [args[i] for i in grad_of], allow_unused=True)
+            grads = [None if g is None else g.detach() for g in computed]
+        else:
+            grads = [None for _ in grad_of]
+    return {
+        "result": _describe(result),
+        "grads": grads,
+        "args_after": [a.detach() if isinstance(a, torch.Tensor) else None for a in args],
+    }

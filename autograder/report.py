@@ -1,0 +1,66 @@
+"""The grades CSV of ``gan-course autograde`` (format fixed by COURSE.md).
+
+Columns ``student,assignment,grade_id,score,max_score,status``: one row per student and
+graded cell, students sorted by id, cells in notebook order. ``score`` is empty for manually
+graded cells (status ``manual``) and for grader errors; see :mod:`autograder.verdict` for the
+statuses. The file is written to a temporary file beside the target and renamed over it, so
+a reader never sees half a CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .verdict import Verdict
+
+CSV_MODE = 0o644  # mkstemp creates 0600
+COLUMNS = ("student", "assignment", "grade_id", "score", "max_score", "status")
+
+
+def format_points(value: float | None) -> str:
+    """``2`` for whole points, ``1.5`` otherwise, empty for no score."""
+    if value is None:
+        return ""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else f"{value:.10g}"
+
+
+def csv_rows(assignment: str, graded: Iterable[tuple[str, Sequence[Verdict]]]) -> list[tuple[str, ...]]:
+    """Rows for ``(student, verdicts)`` pairs, sorted by student, verdicts kept in order."""
+    rows = []
+    for student, verdicts in sorted(graded, key=lambda pair: pair[0]):
+        for verdict in verdicts:
+            rows.append((student, assignment, verdict.grade_id, format_points(verdict.score), format_points(verdict.max_score), verdict.csv_status))
+    return rows
+
+
+def render_csv(rows: Iterable[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_csv(path: Path, rows: Iterable[Sequence[str]]) -> Path:
+    """Write the CSV atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(render_csv(rows))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, CSV_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return path

@@ -1,0 +1,78 @@
+"""Verdicts: the grade of one graded cell for one student, with a status that says why.
+
+A verdict's ``status`` is one word; when the grader noticed something the instructor should
+see that did not change the score (a deleted, edited or reordered test cell), notes follow
+it joined by ``+``, e.g. ``passed+test_cell_edited``. Only ``passed`` earns points.
+
+| status                 | meaning                                                         | score |
+|------------------------|-----------------------------------------------------------------|-------|
+| ``passed``             | every hidden check passed                                       | full  |
+| ``failed``             | a check failed (wrong value, shape, gradient, ...)              | 0     |
+| ``not_implemented``    | the function still raises NotImplementedError                   | 0     |
+| ``not_defined``        | the solution cell ran but does not define the function          | 0     |
+| ``error``              | the function, or its solution cell, raised an exception         | 0     |
+| ``syntax_error``       | the solution cell does not compile                              | 0     |
+| ``timeout``            | the cell or the function ran past its time limit                | 0     |
+| ``crashed``            | the process died (``os._exit``, a segfault, a signal)           | 0     |
+| ``memory_limit``       | the code ran out of the sandbox's memory                        | 0     |
+| ``unreadable_result``  | the function returned data the grader refuses to read           | 0     |
+| ``missing_cell``       | the solution cell (its grade_id) is gone from the notebook      | 0     |
+| ``reference_delegation`` | the solution uses the course library ``gan_course``           | 0     |
+| ``manual``             | a written answer, graded by hand                                | empty |
+| ``missing_notebook``   | no ``<assignment>.ipynb`` in the student's folder               | 0     |
+| ``misnamed_notebook``  | an ``.ipynb`` with another name instead                         | 0     |
+| ``invalid_notebook``   | the file is not valid notebook JSON                             | 0     |
+| ``grader_error``       | the grader itself failed on this submission (regrade it)        | empty |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PASSED = "passed"
+FAILED = "failed"
+NOT_IMPLEMENTED = "not_implemented"
+NOT_DEFINED = "not_defined"
+ERROR = "error"
+SYNTAX_ERROR = "syntax_error"
+TIMEOUT = "timeout"
+CRASHED = "crashed"
+MEMORY_LIMIT = "memory_limit"
+UNREADABLE = "unreadable_result"
+MISSING_CELL = "missing_cell"
+REFERENCE_DELEGATION = "reference_delegation"
+MANUAL = "manual"
+MISSING_NOTEBOOK = "missing_notebook"
+MISNAMED_NOTEBOOK = "misnamed_notebook"
+INVALID_NOTEBOOK = "invalid_notebook"
+GRADER_ERROR = "grader_error"
+
+SUBMISSION_PROBLEMS = (MISSING_NOTEBOOK, MISNAMED_NOTEBOOK, INVALID_NOTEBOOK, GRADER_ERROR)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The grade of one graded cell: ``score`` is None for manual cells and grader errors."""
+
+    grade_id: str
+    status: str
+    score: float | None
+    max_score: float
+    message: str = ""  # shown to the student in the feedback (never the expected answer)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def csv_status(self) -> str:
+        return "+".join((self.status, *self.notes))
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
+def submission_problem(source, status: str, message: str) -> list["Verdict"]:
+    """Verdicts for a submission that could not be graded at all: every autograded cell gets
+    ``status`` (0 points, or an empty score for a grader error); manual cells too, since there
+    is no answer to grade."""
+    score = None if status == GRADER_ERROR else 0.0
+    return [Verdict(cell.grade_id, status, score, cell.points, message) for cell in source.graded_cells]

@@ -1,0 +1,58 @@
+"""The ``gan-course`` command line: one thin argparse front over library functions.
+
+Each verb lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``
+(otter-grader style); the modules only translate options into keyword arguments of library
+functions. Errors a user can cause (:class:`gan_course.errors.GanCourseError`) print one line
+and exit 2; nothing prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from gan_course import __version__
+from gan_course.errors import GanCourseError
+
+from . import interpolate, plot, sample, train
+
+VERBS = (train, sample, interpolate, plot)
+EXIT_USAGE = 2  # bad arguments or input, as argparse does
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line that points at ``--help``."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="gan-course",
+        description="Train, sample and inspect the GANs of the gan-course package.",
+    )
+    parser.add_argument("--version", action="version", version=f"gan-course {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, required=True)
+    for verb in VERBS:
+        verb.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gan-course`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except GanCourseError as error:
+        print(f"gan-course {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"gan-course {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

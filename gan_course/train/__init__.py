@@ -1,0 +1,31 @@
+"""One trainer for every GAN variant, configured by a dataclass and small YAML overrides.
+
+    from gan_course.train import load_config, resolve, train
+    result = train(resolve(load_config("ring", epochs=50)))
+    result.run_dir  # runs/ring-mlp-gan/: config.yaml, history.json, samples/, checkpoints/, plots/
+
+| module          | contents                                                         |
+|-----------------|------------------------------------------------------------------|
+| ``config``      | TrainConfig, STRATEGIES, resolve, load_config, config_to/from_dict |
+| ``trainer``     | Trainer, train, TrainResult                                      |
+| ``history``     | History (per-step / per-epoch columns, JSON and CSV)             |
+| ``checkpoint``  | save_checkpoint (atomic), load_checkpoint, load_generator        |
+| ``schedules``   | make_scheduler (none, linear, two-stage)                         |
+| ``ema``         | EMA of the generator (Yazici et al. 2019)                        |
+| ``evaluation``  | EpochMetric (energy distance / sliced Wasserstein)               |
+| ``outputs``     | sample grids and final plots of a run directory                  |
+"""
+
+from .checkpoint import load_checkpoint, load_generator, save_checkpoint
+from .config import (STRATEGIES, TrainConfig, config_from_dict, config_to_dict, load_config, pick_device, resolve,
+                     shipped_configs)
+from .ema import EMA
+from .history import History
+from .schedules import make_scheduler
+from .trainer import Trainer, TrainResult, train
+
+__all__ = [
+    "EMA", "STRATEGIES", "History", "TrainConfig", "TrainResult", "Trainer", "config_from_dict", "config_to_dict",
+    "load_checkpoint", "load_config", "load_generator", "make_scheduler", "pick_device", "resolve",
+    "save_checkpoint", "shipped_configs", "train",
+]

@@ -1,0 +1,54 @@
+"""Exponential moving average (EMA) of the generator's weights.
+
+Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training",
+https://arxiv.org/abs/1806.04498: sampling from a running average of the generator's
+parameters damps the oscillations of adversarial training and usually improves samples.
+
+After every generator step: ``ema = decay * ema + (1 - decay) * theta`` for each parameter;
+buffers (BatchNorm running statistics) are copied as they are. The averaged copy
+(:attr:`EMA.module`) is used for samples, metrics and ``load_generator`` when enabled.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+EMA_DECAY = 0.999  # Yazici et al. 2019 (section 4: beta = 0.999)
+
+
+class EMA:
+    """An averaged copy of ``model``: ``EMA(G, decay=0.999)``, then ``ema.update(G)`` after
+    each optimiser step; ``ema.module`` is an ``nn.Module`` to sample from.
+
+    The copy starts equal to ``model``, is kept in eval mode and never receives gradients.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = EMA_DECAY):
+        if not 0.0 <= decay < 1.0:
+            raise ValueError(f"EMA decay must be in [0, 1), got {decay}")
+        self.decay = float(decay)
+        self.module = copy.deepcopy(model).eval()
+        self.module.requires_grad_(False)
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        """One averaging step towards ``model``'s current parameters; buffers are copied."""
+        for ema_param, param in zip(self.module.parameters(), model.parameters()):
+            ema_param.lerp_(param, 1.0 - self.decay)  # ema += (1 - decay) * (param - ema)
+        for ema_buffer, buffer in zip(self.module.buffers(), model.buffers()):
+            ema_buffer.copy_(buffer)
+        self.updates += 1
+
+    def state_dict(self) -> dict:
+        """The averaged weights and bookkeeping, for checkpoints."""
+        return {"decay": self.decay, "updates": self.updates, "module": self.module.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.decay = float(state["decay"])
+        self.updates = int(state["updates"])
+        self.module.load_state_dict(state["module"])
