@@ -19,13 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from .course import read_source
+from .course import CourseError, read_source
 from .gradebook import NbgraderCourse, NbgraderError
 from .grading import GradedSubmission, GradingOptions, grade_submission
 from .notebook import Submission, find_submissions
 from .report import csv_rows, write_csv
-from .sandbox import require_sandbox
-from .verdict import Verdict
+from .sandbox import SandboxUnavailable, preflight, require_sandbox
+from .verdict import GRADER_ERROR, Verdict, submission_problem
 
 
 @dataclass(frozen=True)
@@ -52,17 +52,27 @@ class BatchResult:
     statuses: Counter = field(default_factory=Counter)
 
 
+def known_assignment(assignment: str) -> None:
+    """Raise CourseError unless the course has hidden checks for ``assignment``."""
+    from autograder.checks import ASSIGNMENTS
+
+    if assignment not in ASSIGNMENTS:
+        raise CourseError(f"unknown assignment {assignment!r}; choose one of: {', '.join(ASSIGNMENTS)}")
+
+
 # --- per-process state (set once per worker process) --------------------------------------
 
 _STATE: dict = {}
 
 
-def _init_worker(assignment: str, paths: BatchPaths, options: GradingOptions) -> None:
+def _init_worker(assignment: str, paths: BatchPaths, options: GradingOptions, pool: bool = False) -> None:
     """Build what grading needs in this process (fork or spawn alike)."""
-    import torch
-
-    torch.set_num_threads(1)  # the grader's own judging is tiny; the sandboxes get the cores
     from autograder.checks import checks_for
+
+    if pool:
+        import torch
+
+        torch.set_num_threads(1)  # a pool worker's own judging is tiny; the sandboxes get the cores
 
     source = read_source(paths.course_dir, assignment)
     course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
@@ -72,6 +82,7 @@ def _init_worker(assignment: str, paths: BatchPaths, options: GradingOptions) ->
 def _grade_and_record(submission: Submission) -> GradedSubmission:
     """Grade one submission in this process and store it in the gradebook; never raises."""
     state = _STATE
+    start, cpu = time.monotonic(), time.process_time()
     result = grade_submission(state["source"], submission, checks=state["checks"], options=state["options"])
     timestamp = submission.path.parent / "timestamp.txt" if submission.path is not None else None
     try:
@@ -83,7 +94,21 @@ def _grade_and_record(submission: Submission) -> GradedSubmission:
         result.warnings.append(f"gradebook: {type(error).__name__}: {error}")
         result.verdicts = [replace(v, notes=(*v.notes, "gradebook_error")) for v in result.verdicts]
     result.notebook = None  # not sent back between processes
+    result.seconds = time.monotonic() - start  # sandbox, judging, gradebook and feedback
+    result.cpu_seconds = time.process_time() - cpu
     return result
+
+
+def _lost(source, submission: Submission, error: Exception, course: NbgraderCourse) -> GradedSubmission:
+    """The result of a submission whose worker process failed: a grader error, not a 0, and
+    no stale grade left in the gradebook."""
+    message = f"the grading worker failed ({type(error).__name__}: {error}); grade this student again"
+    try:
+        with course.locked():
+            course.clear(submission.student)
+    except Exception as clearing:  # noqa: BLE001 - report both, keep the batch going
+        message += f"; clearing the gradebook failed too ({clearing})"
+    return GradedSubmission(submission.student, submission_problem(source, GRADER_ERROR, message), warnings=[message])
 
 
 def _mp_context():
@@ -92,10 +117,16 @@ def _mp_context():
 
 
 def summary_line(result: GradedSubmission) -> str:
-    earned = sum(v.score or 0.0 for v in result.verdicts if v.status != "manual")
-    possible = sum(v.max_score for v in result.verdicts if v.status != "manual")
+    earned = sum(v.score or 0.0 for v in result.verdicts if not v.manual)
+    possible = sum(v.max_score for v in result.verdicts if not v.manual)
     statuses = ", ".join(f"{v.grade_id}={v.csv_status}" for v in result.verdicts)
     return f"{result.student}: {earned:g}/{possible:g} autograded points in {result.seconds:.1f} s ({statuses})"
+
+
+def cpu_per_submission(result: "BatchResult") -> float:
+    """Mean CPU seconds per submission (grader and sandboxes): wall time on an idle machine."""
+    total = sum(r.cpu_seconds + r.sandbox_cpu_seconds for r in result.submissions)
+    return total / max(1, len(result.submissions))
 
 
 def grade_class(
@@ -111,16 +142,16 @@ def grade_class(
     Raises GanCourseError subclasses only for problems with the batch itself (no source
     notebook, no sandbox, unknown assignment); a student's code can never make it raise.
     """
-    from autograder.checks import checks_for
-
     start = time.monotonic()
+    known_assignment(assignment)
     if not options.unsafe:
         require_sandbox()
     source = read_source(paths.course_dir, assignment)
-    checks_for(assignment)  # fail early on an unknown assignment
     submissions = find_submissions(paths.submissions, assignment)
     protected = tuple(Path(p).resolve() for p in (paths.course_dir, paths.submissions, paths.grading_dir, paths.gradebook, paths.feedback_dir) if p)
     options = replace(options, protected=tuple(options.protected) + protected)
+    if any(s.path is not None for s in submissions):
+        preflight(limits=options.limits, unsafe=options.unsafe, protected=options.protected)
     course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
     course.prepare(source)
     progress(f"grading {len(submissions)} submission(s) of {assignment} with {workers} worker(s)")
@@ -137,24 +168,30 @@ def grade_class(
         for submission in submissions:
             report(_grade_and_record(submission))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(assignment, paths, options)) as pool:
-            futures = [pool.submit(_grade_and_record, s) for s in submissions]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(assignment, paths, options, True)) as pool:
+            futures = {pool.submit(_grade_and_record, s): s for s in submissions}
             for future in as_completed(futures):
-                report(future.result())
+                try:
+                    report(future.result())
+                except Exception as error:  # noqa: BLE001 - a dead worker process loses one submission, not the batch
+                    report(_lost(source, futures[future], error, course))
     rows = csv_rows(assignment, [(r.student, r.verdicts) for r in results])
     write_csv(paths.out, rows)
     seconds = time.monotonic() - start
     statuses = Counter(v.status for r in results for v in r.verdicts)
+    result = BatchResult(Path(paths.out), rows, sorted(results, key=lambda r: r.student), seconds, workers, statuses)
     per = sum(r.seconds for r in results) / max(1, len(results))
     progress(
-        f"graded {len(results)} submission(s) in {seconds:.1f} s ({per:.2f} s per submission in a worker); "
-        f"statuses: {', '.join(f'{k} {n}' for k, n in sorted(statuses.items()))}; wrote {paths.out}"
+        f"graded {len(results)} submission(s) in {seconds:.1f} s ({per:.2f} s per submission in a worker, "
+        f"{cpu_per_submission(result):.2f} CPU s); statuses: {', '.join(f'{k} {n}' for k, n in sorted(statuses.items()))}; "
+        f"wrote {paths.out}"
     )
-    return BatchResult(Path(paths.out), rows, sorted(results, key=lambda r: r.student), seconds, workers, statuses)
+    return result
 
 
 def describe(assignment: str, paths: BatchPaths, *, unsafe: bool = False) -> list[str]:
     """What a batch would do, without running student code or touching the gradebook."""
+    known_assignment(assignment)
     source = read_source(paths.course_dir, assignment)
     lines = [f"source notebook: {source.path}"]
     for cell in source.graded_cells:
@@ -164,7 +201,10 @@ def describe(assignment: str, paths: BatchPaths, *, unsafe: bool = False) -> lis
     for submission in find_submissions(paths.submissions, assignment):
         where = submission.path if submission.path is not None else f"{submission.problem} ({submission.detail})"
         lines.append(f"student {submission.student}: {where}")
-    lines.append("sandbox: " + ("NONE (--unsafe-no-sandbox)" if unsafe else f"bubblewrap at {require_sandbox()}"))
+    try:
+        lines.append("sandbox: " + ("NONE (--unsafe-no-sandbox)" if unsafe else f"bubblewrap at {require_sandbox()}"))
+    except SandboxUnavailable as error:
+        lines.append(f"sandbox: UNAVAILABLE: {error}")
     course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
     lines.append(f"would write {paths.out}, gradebook {course.gradebook}, feedback under {course.feedback_dir}")
     return lines

@@ -1,5 +1,8 @@
 """nbgrader integration: the gradebook, autograded notebooks and feedback, from our verdicts.
 
+Project Jupyter et al. 2019, "nbgrader: A Tool for Creating and Grading Assignments in the
+Jupyter Notebook", JOSE 2(11) 32, https://doi.org/10.21105/jose.00032 (version 0.9.6 here).
+
 nbgrader's own machinery does the bookkeeping, in a working nbgrader course directory
 (``grading_dir``: ``source/``, ``release/``, ``submitted/``, ``autograded/``,
 ``gradebook.db``, ``feedback/``), but never executes student code:
@@ -27,8 +30,11 @@ import copy
 import fcntl
 import html
 import logging
+import os
 import re
 import shutil
+import sys
+import warnings
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -65,6 +71,18 @@ def _logger() -> logging.Logger:
     logger.propagate = False
     logger.setLevel(logging.WARNING)
     return logger
+
+
+@contextlib.contextmanager
+def _scripts_on_path() -> Iterator[None]:
+    """nbgrader runs the ``alembic`` script when it creates a gradebook: find ours."""
+    scripts = os.path.dirname(sys.executable)
+    old = os.environ.get("PATH", "")
+    os.environ["PATH"] = scripts + os.pathsep + old
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = old
 
 
 @contextlib.contextmanager
@@ -211,7 +229,8 @@ class NbgraderCourse:
         from nbgrader.converters.base import NbGraderException
         from nbgrader.coursedir import CourseDirectory
 
-        with _captured_log() as captured:
+        with _captured_log() as captured, _scripts_on_path(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy's autoflush chatter inside nbgrader
             coursedir = CourseDirectory(config=config, log=_logger())
             converter = converter_class(coursedir=coursedir, config=config, log=_logger())
             try:
@@ -244,7 +263,8 @@ class NbgraderCourse:
         """Forget a student's previous grades, autograded notebook and feedback."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        with Gradebook(self.db_url) as gradebook:
+        with Gradebook(self.db_url) as gradebook, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy's autoflush chatter inside nbgrader
             try:
                 gradebook.remove_submission(self.assignment, student)
             except MissingEntry:
@@ -277,12 +297,16 @@ class NbgraderCourse:
             config = self.config(student=student)
             config.Autograde.autograde_preprocessors = self._autograde_preprocessors()
             config.Autograde.sanitize_preprocessors = self._sanitize_preprocessors()
-            config.WriteVerdicts.verdicts = {v.grade_id: verdict_outputs(v) for v in verdicts if v.status != "manual"}
+            config.WriteVerdicts.verdicts = {v.grade_id: verdict_outputs(v) for v in verdicts if not v.manual}
             config.Autograde.force = True
-            self._run(Autograde, config, "autograde")
-            config = self.config(student=student)
-            config.GenerateFeedback.force = True
-            self._run(GenerateFeedback, config, "generate_feedback")
+            try:
+                self._run(Autograde, config, "autograde")
+                config = self.config(student=student)
+                config.GenerateFeedback.force = True
+                self._run(GenerateFeedback, config, "generate_feedback")
+            except NbgraderError:
+                self.clear(student)  # no half-recorded submission stays in the gradebook
+                raise
 
     @staticmethod
     def _sanitize_preprocessors() -> list:

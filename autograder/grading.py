@@ -73,6 +73,8 @@ class GradedSubmission:
     notebook: object | None = None  # the parsed notebook, None when there was none to grade
     seconds: float = 0.0
     sandbox_starts: int = 0
+    sandbox_cpu_seconds: float = 0.0  # CPU time of the sandboxes that exited normally
+    cpu_seconds: float = 0.0  # the grader's own CPU time for this submission (judging, gradebook)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -114,6 +116,7 @@ class Session:
         self.excluded: set[str] = set()
         self.sandbox: Sandbox | None = None
         self.starts = 0
+        self.cpu_seconds = 0.0  # reported by the sandboxes that exited normally
 
     def ready(self) -> Sandbox:
         """A sandbox in which every cell that does not kill it has run."""
@@ -144,6 +147,7 @@ class Session:
     def discard(self) -> None:
         if self.sandbox is not None:
             self.sandbox.close()
+            self.cpu_seconds += self.sandbox.cpu_seconds
             self.sandbox = None
 
     close = discard
@@ -229,8 +233,9 @@ def judge_function(check, function: str, session: Session, *, seed: int, options
     return PASSED, f"{function}: all hidden checks passed"
 
 
-def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Mapping, options: GradingOptions) -> tuple[list[Verdict], int]:
-    """Verdicts for every graded cell of ``source``, and how many sandboxes were started."""
+def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Mapping, options: GradingOptions) -> tuple[list[Verdict], Session]:
+    """Verdicts for every graded cell of ``source``, and the (closed) session: how many
+    sandboxes it started and the CPU time they reported."""
     cells = map_cells(source, notebook)
     runnable = list(source.setup_cells) + [
         CodeCell(f, cells.solutions[f], source.solution_cells[f].index)
@@ -244,7 +249,7 @@ def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Ma
             notes = tuple(cells.notes.get(graded.grade_id, ()))
             function = graded.function
             if function is None:
-                verdicts.append(Verdict(graded.grade_id, MANUAL, None, graded.points, "graded by hand", notes))
+                verdicts.append(Verdict(graded.grade_id, MANUAL, None, graded.points, "graded by hand", notes, manual=True))
                 continue
             if function in cells.missing:
                 status, message = MISSING_CELL, (
@@ -263,7 +268,7 @@ def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Ma
             verdicts.append(Verdict(graded.grade_id, status, score, graded.points, message, notes))
     finally:
         session.close()
-    return verdicts, session.starts
+    return verdicts, session
 
 
 def grade_submission(source: SourceNotebook, submission: Submission, *, checks: Mapping, options: GradingOptions) -> GradedSubmission:
@@ -279,7 +284,8 @@ def grade_submission(source: SourceNotebook, submission: Submission, *, checks: 
     else:
         try:
             result.notebook = read_submission(submission.path)
-            result.verdicts, result.sandbox_starts = grade_notebook(source, result.notebook, student=submission.student, checks=checks, options=options)
+            result.verdicts, session = grade_notebook(source, result.notebook, student=submission.student, checks=checks, options=options)
+            result.sandbox_starts, result.sandbox_cpu_seconds = session.starts, session.cpu_seconds
         except InvalidNotebook as error:
             result.notebook = None
             result.verdicts = submission_problem(source, INVALID_NOTEBOOK, f"Your file {submission.path.name} {error}.")

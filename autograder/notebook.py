@@ -121,9 +121,33 @@ def map_cells(source: SourceNotebook, notebook) -> CellMap:
             mapped.notes.setdefault(graded.grade_id, []).append("test_cell_deleted")
         elif visible_part(cell_source(cell)) != source.test_sources.get(graded.grade_id, ""):
             mapped.notes.setdefault(graded.grade_id, []).append("test_cell_edited")
-    expected = [i for i in source.nbgrader_ids if i in found]
-    actual = [i for i in order if i in set(expected)]
-    for position, (want, got) in enumerate(zip(expected, actual)):
-        if want != got and got in {g.grade_id for g in source.graded_cells if not g.manual}:
-            mapped.notes.setdefault(got, []).append("test_cells_reordered")
+    tests = {g.grade_id for g in source.graded_cells if not g.manual}
+    rank = {grade_id: position for position, grade_id in enumerate(source.nbgrader_ids)}
+    for moved in moved_cells([i for i in order if i in rank], rank, prefer_moving=tests):
+        if moved in tests:
+            mapped.notes.setdefault(moved, []).append("test_cells_reordered")
     return mapped
+
+
+def moved_cells(order: list[str], rank: dict[str, int], *, prefer_moving: set[str]) -> set[str]:
+    """The fewest cells whose moving explains ``order`` (a longest subsequence in source
+    order stays put); among equally short explanations, cells in ``prefer_moving`` move."""
+    n = len(order)
+    best: list[tuple[int, int]] = []  # (length, kept cells not in prefer_moving) ending at i
+    previous: list[int] = []
+    for i, grade_id in enumerate(order):
+        own = (1, int(grade_id not in prefer_moving))
+        choice, link = own, -1
+        for j in range(i):
+            if rank[order[j]] < rank[grade_id]:
+                candidate = (best[j][0] + 1, best[j][1] + own[1])
+                if candidate > choice:
+                    choice, link = candidate, j
+        best.append(choice)
+        previous.append(link)
+    kept: set[str] = set()
+    i = max(range(n), key=lambda k: best[k]) if n else -1
+    while i >= 0:
+        kept.add(order[i])
+        i = previous[i]
+    return set(order) - kept

@@ -1,23 +1,17 @@
-"""The sandbox: one bubblewrap process per submission that runs student code and nothing else.
+"""One sandboxed worker process per submission: start it, run cells and probes, kill it.
 
-Student code runs in :mod:`autograder.worker` under bubblewrap (``bwrap``, the sandbox of
-Flatpak): every namespace unshared (no network, own PID tree, its own user ``nobody``),
-read-only binds of only what Python and torch need (``/usr``, the interpreter's prefix, the
-virtual environment's ``site-packages``) and the harness, a fresh size-capped tmpfs as
-``/scratch`` (cwd, ``HOME``, ``TMPDIR``, ``/tmp``), ``--die-with-parent`` and
-``--new-session``. The course directory, the solutions, :mod:`autograder.checks`, other
-submissions, the gradebook and :mod:`gan_course` are simply not there (an installed, not
-editable, ``gan_course`` is hidden under an empty tmpfs). The worker lowers ``RLIMIT_AS``,
-``RLIMIT_FSIZE``, ``RLIMIT_NPROC`` and ``RLIMIT_CORE`` before it imports torch; the grader
-enforces every wall-clock timeout by killing the sandbox's process group.
+:class:`Sandbox` starts :mod:`autograder.worker` confined by bubblewrap (see
+:mod:`autograder.bwrap` for what the sandbox can see and its limits) and talks to it over two
+dedicated pipes: length-prefixed ``torch.save`` messages, read here with
+``torch.load(weights_only=True)`` so that nothing but plain data (tensors, numbers, strings,
+lists, dicts) ever comes back. Every call has a wall-clock timeout; when it expires, or the
+worker dies or sends something unreadable, the sandbox's whole process group is killed
+(bubblewrap takes its PID namespace with it) and :class:`SandboxCrash` says why.
 
-``RLIMIT_NPROC`` is not enforced for a grader that runs as root (the kernel exempts uid 0):
-grade as an ordinary user to bound fork bombs as well.
-
-Without ``bwrap`` the grader refuses to run (install it with ``apt-get install bubblewrap``)
-unless ``unsafe=True`` (``--unsafe-no-sandbox``): then the worker runs as a plain
-subprocess in a temporary directory, with the same limits and timeouts but with read access
-to everything the grader can read -- only for trusted code, e.g. your own solutions.
+Without ``bwrap`` the grader refuses to run unless ``unsafe=True``
+(``--unsafe-no-sandbox``): then the worker runs as a plain subprocess in a temporary
+directory, with the same limits, timeouts and protocol, but it can read everything the grader
+can read -- only for trusted code, e.g. your own solutions.
 """
 
 from __future__ import annotations
@@ -28,33 +22,23 @@ import os
 import select
 import shutil
 import signal
-import site
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
-from functools import lru_cache
+import zipfile
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import torch
 
-from gan_course.errors import GanCourseError
-
 from . import worker
+from .bwrap import GRADER_DIR, GiB, SandboxLimits, SandboxUnavailable, bwrap_command, bwrap_path, require_sandbox, sandbox_environment
 
-GiB = 1024**3
-MiB = 1024**2
-SCRATCH = "/scratch"  # the only writable directory inside the sandbox
-GRADER_DIR = "/grader"  # read-only: worker.py and autograder/harness/
-SHM_BYTES = 16 * MiB  # the sandbox's private /dev/shm
-NOBODY = 65534  # uid and gid of the student code inside the sandbox
-INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`)"
+__all__ = ["GiB", "Sandbox", "SandboxCrash", "SandboxLimits", "SandboxUnavailable", "bwrap_path", "preflight", "require_sandbox"]
 
-
-class SandboxUnavailable(GanCourseError):
-    """bubblewrap is missing or cannot create namespaces here."""
+EXIT_GRACE = 1.0  # seconds a worker gets to exit when asked before it is killed
+SIGNAL_EXIT_BASE = 128  # shells and bwrap report death by signal n as exit status 128 + n
 
 
 class SandboxCrash(Exception):
@@ -69,160 +53,13 @@ class SandboxCrash(Exception):
         self.message = message
 
 
-@dataclass(frozen=True)
-class SandboxLimits:
-    """Resource limits of one sandbox (per process; the scratch tmpfs for the whole sandbox)."""
-
-    memory_bytes: int = 4 * GiB  # RLIMIT_AS: `import torch` needs more than 2 GiB
-    file_bytes: int = 64 * MiB  # RLIMIT_FSIZE: largest file student code may write
-    scratch_bytes: int = 256 * MiB  # size of the /scratch tmpfs
-    processes: int = 64  # RLIMIT_NPROC (not enforced when the grader runs as root)
-    start_timeout: float = 120.0  # seconds to start Python and import torch
-    max_reply_bytes: int = worker.MAX_MESSAGE_BYTES
-
-    def as_worker_limits(self) -> dict:
-        return {"memory_bytes": self.memory_bytes, "file_bytes": self.file_bytes, "processes": self.processes, "core_bytes": 0}
-
-
-# --- bubblewrap command line ---------------------------------------------------------------
-
-
-def bwrap_path() -> str | None:
-    return shutil.which("bwrap")
-
-
-@lru_cache(maxsize=None)
-def _bwrap_help(path: str) -> str:
-    run = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=30)
-    return run.stdout + run.stderr
-
-
-def _covered(path: str, binds: Iterable[str]) -> bool:
-    return any(path == b or path.startswith(b.rstrip("/") + "/") for b in binds)
-
-
-def python_paths() -> list[str]:
-    """Directories the interpreter, the standard library, torch and numpy live in."""
-    import numpy
-
-    candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
-    candidates += [os.path.dirname(sys.executable), os.path.dirname(os.path.realpath(sys.executable))]
-    candidates += list(site.getsitepackages())
-    candidates += [str(Path(torch.__file__).parents[1]), str(Path(numpy.__file__).parents[1])]
-    paths: list[str] = []
-    for candidate in candidates:
-        for path in (os.path.abspath(candidate), os.path.realpath(candidate)):
-            if os.path.isdir(path) and path not in paths:
-                paths.append(path)
-    return paths
-
-
-def hidden_packages(site_dirs: Iterable[str]) -> list[str]:
-    """Installed copies of the reference library and the checks: hidden under empty tmpfs."""
-    hidden = []
-    for directory in site_dirs:
-        for name in ("gan_course", "autograder"):
-            candidate = os.path.join(directory, name)
-            if os.path.isdir(candidate):
-                hidden.append(candidate)
-    return hidden
-
-
-def bwrap_command(
-    bwrap: str,
-    *,
-    harness_dir: Path,
-    worker_file: Path,
-    limits: SandboxLimits,
-    protected: Sequence[Path] = (),
-) -> list[str]:
-    """The ``bwrap ...`` prefix that runs ``python worker.py`` confined (see module docstring).
-
-    Raises SandboxUnavailable when a directory Python needs would expose a ``protected``
-    one (for example a virtual environment created at the course directory's root).
-    """
-    help_text = _bwrap_help(bwrap)
-    args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
-    if "--disable-userns" in help_text:
-        args.append("--disable-userns")
-    args += ["--die-with-parent", "--new-session", "--clearenv", "--proc", "/proc", "--dev", "/dev"]
-    binds = ["/usr"]
-    args += ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = "/" + name
-        if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            args += ["--ro-bind", path, path]
-            binds.append(path)
-    for path in ("/etc/ld.so.cache", "/etc/alternatives"):
-        if os.path.exists(path):
-            args += ["--ro-bind", path, path]
-    for path in sorted(python_paths(), key=len):
-        if not _covered(path, binds):
-            args += ["--ro-bind", path, path]
-            binds.append(path)
-    for secret in protected:
-        secret_path = os.path.realpath(secret)
-        for bind in binds:
-            if _covered(secret_path, [bind]):
-                raise SandboxUnavailable(
-                    f"the sandbox would have to expose {secret_path} because Python lives in {bind}; "
-                    "use a Python environment outside the course, grading and submission directories"
-                )
-    for hidden in hidden_packages(site.getsitepackages()):
-        args += ["--tmpfs", hidden]
-    if "--size" in help_text:
-        args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--size", str(limits.scratch_bytes)]
-    args += ["--tmpfs", SCRATCH, "--symlink", SCRATCH, "/tmp", "--chdir", SCRATCH]
-    args += ["--ro-bind", str(harness_dir), f"{GRADER_DIR}/autograder/harness"]
-    args += ["--ro-bind", str(worker_file), f"{GRADER_DIR}/worker.py"]
-    for key, value in sandbox_environment(SCRATCH).items():
-        args += ["--setenv", key, value]
-    args += ["--remount-ro", "/"]  # the sandbox's own root: only /scratch stays writable
-    return args
-
-
-def sandbox_environment(scratch: str) -> dict[str, str]:
-    """The whole environment of student code: nothing of the grader's leaks in."""
-    return {
-        "HOME": scratch,
-        "TMPDIR": scratch,
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": os.path.join(scratch, ".matplotlib"),
-        "GAN_COURSE_BUDGET": "grader",  # gan_course.budget: the autograder's small budget
-        "GAN_COURSE_OFFLINE": "1",
-    }
-
-
-@lru_cache(maxsize=None)
-def require_sandbox() -> str:
-    """The path of a working ``bwrap``; raises SandboxUnavailable naming the fix."""
-    path = bwrap_path()
-    if path is None:
-        raise SandboxUnavailable(
-            f"bubblewrap (`bwrap`) is not installed, and student code must not run unsandboxed: {INSTALL_HINT}, "
-            "or pass --unsafe-no-sandbox to grade trusted notebooks only"
-        )
-    probe = subprocess.run(
-        [path, "--unshare-all", "--unshare-user", "--ro-bind", "/", "/", shutil.which("true") or "/bin/true"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    if probe.returncode != 0:
-        raise SandboxUnavailable(
-            f"bubblewrap cannot create a sandbox here ({probe.stderr.strip() or probe.returncode}): enable unprivileged "
-            "user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run the grader where they work"
-        )
-    return path
-
-
-# --- one sandboxed process ----------------------------------------------------------------
+def _check_archive(data: bytes, limit: int) -> None:
+    """Refuse a reply whose ``torch.save`` archive is compressed or unpacks past ``limit``
+    bytes (torch.save never compresses; a forged archive could be a zip bomb)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        entries = archive.infolist()
+        if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or sum(e.file_size for e in entries) > limit:
+            raise ValueError("a compressed or oversized archive")
 
 
 def _harness_files() -> tuple[Path, Path]:
@@ -247,6 +84,7 @@ class Sandbox:
         self._cmd_w = self._res_r = -1
         self._stderr = None
         self._tmp: tempfile.TemporaryDirectory | None = None
+        self.cpu_seconds = 0.0  # CPU time the worker reported when it was closed (0 if it was killed)
 
     # life cycle ------------------------------------------------------------------------
 
@@ -303,7 +141,12 @@ class Sandbox:
         try:
             hello = self._receive(time.monotonic() + self.limits.start_timeout)
         except SandboxCrash as crash:
-            raise SandboxCrash(crash.kind, f"the sandbox did not start: {crash.message} {self._stderr_tail()}".strip()) from None
+            tail = self._stderr_tail()
+            hint = ""
+            if "failed to map segment" in tail or "MemoryError" in tail:
+                hint = f" The memory limit ({self.limits.memory_bytes / GiB:g} GiB) is too small to import torch: raise it (--memory-limit)."
+            last = tail.splitlines()[-1] if tail else ""
+            raise SandboxCrash(crash.kind, f"the sandbox did not start: {crash.message} ({last}).{hint}") from None
         if not isinstance(hello, dict) or not hello.get("ready"):
             self.kill()
             raise SandboxCrash("crashed", "the sandbox did not start: unexpected hello")
@@ -322,12 +165,15 @@ class Sandbox:
                 pass
 
     def close(self) -> None:
-        """Ask the worker to exit, then make sure everything is gone."""
+        """Stop the sandbox and release its pipes: the worker is asked to ``os._exit`` at once
+        (so bubblewrap reaps it and its CPU time is accounted to the grader), and whatever
+        is still running a moment later is killed."""
         if self.alive:
             try:
-                self._send({"op": "exit"}, time.monotonic() + 2)
-                self.process.wait(timeout=2)
-            except (SandboxCrash, subprocess.TimeoutExpired, OSError):
+                reply = self._call({"op": "exit"}, EXIT_GRACE)
+                self.cpu_seconds += float(reply.get("cpu_seconds", 0.0)) if isinstance(reply, dict) else 0.0
+                self.process.wait(timeout=EXIT_GRACE)
+            except (SandboxCrash, subprocess.TimeoutExpired, OSError, TypeError, ValueError):
                 pass
         self.kill()
         for fd in (self._cmd_w, self._res_r):
@@ -410,6 +256,7 @@ class Sandbox:
             raise SandboxCrash("unreadable", f"a reply of {length} bytes is larger than the grader accepts")
         data = self._read(length, deadline)
         try:
+            _check_archive(data, self.limits.max_reply_bytes)
             return torch.load(io.BytesIO(data), weights_only=True)
         except Exception as error:  # noqa: BLE001 - anything but plain data is refused
             self.kill()
@@ -424,9 +271,11 @@ class Sandbox:
             self.kill()
             status = self.process.returncode
         self.kill()
-        if status is not None and status < 0:
-            name = signal.Signals(-status).name if -status in signal.Signals._value2member_map_ else str(-status)
-            return SandboxCrash("crashed", f"the process was killed by signal {name}")
+        number = -status if status is not None and status < 0 else None
+        if status is not None and status > SIGNAL_EXIT_BASE and not self.unsafe:
+            number = status - SIGNAL_EXIT_BASE  # bwrap exits with 128 + the signal that killed its child
+        if number in {s.value for s in signal.Signals}:
+            return SandboxCrash("crashed", f"the process was killed by signal {signal.Signals(number).name}")
         return SandboxCrash("crashed", f"the process exited with status {status}")
 
     def _stderr_tail(self, limit: int = 2000) -> str:
@@ -439,3 +288,15 @@ class Sandbox:
             return self._stderr.read().decode("utf-8", "replace").strip()
         except OSError:
             return ""
+
+
+def preflight(*, limits: SandboxLimits = SandboxLimits(), unsafe: bool = False, protected: Sequence[Path] = ()) -> dict:
+    """Start and stop one sandbox before a batch; raises SandboxUnavailable with the reason
+    (no bwrap, a memory limit too small for torch, an exposed directory...)."""
+    sandbox = Sandbox(limits=limits, unsafe=unsafe, protected=protected)
+    try:
+        return sandbox.start()
+    except SandboxCrash as crash:
+        raise SandboxUnavailable(crash.message) from None
+    finally:
+        sandbox.close()

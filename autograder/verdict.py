@@ -60,6 +60,7 @@ class Verdict:
     max_score: float
     message: str = ""  # shown to the student in the feedback (never the expected answer)
     notes: tuple[str, ...] = ()
+    manual: bool = False  # a written answer graded by hand (whatever its status)
 
     @property
     def csv_status(self) -> str:
@@ -75,4 +76,4 @@ def submission_problem(source, status: str, message: str) -> list["Verdict"]:
     ``status`` (0 points, or an empty score for a grader error); manual cells too, since there
     is no answer to grade."""
     score = None if status == GRADER_ERROR else 0.0
-    return [Verdict(cell.grade_id, status, score, cell.points, message) for cell in source.graded_cells]
+    return [Verdict(cell.grade_id, status, score, cell.points, message, manual=cell.manual) for cell in source.graded_cells]

@@ -27,23 +27,24 @@ DATA_SHAPE = (1, 28, 28)  # (C, H, W) of MNIST / Fashion-MNIST
 
 
 def _models():
-    built = build_models("dcgan", data_shape=DATA_SHAPE)
-    if isinstance(built, tuple):
-        return built[0], built[1]
-    return built.generator, built.discriminator
+    return build_models("dcgan", data_shape=DATA_SHAPE)  # (generator, discriminator)
 
 
 def training_step(G, D, opt_g, opt_d, real, loss) -> None:
-    """One D step on real + detached fakes, then one G step on fresh fakes. real: (B, C, H, W)."""
+    """One D step on real + fakes made without gradients, then one G step on fresh fakes with
+    D's parameters frozen -- the two steps of ``gan_course.train.Trainer``. real: (B, C, H, W)."""
     batch = real.size(0)
-    z = torch.randn(batch, G.latent_dim)  # (B, latent_dim)
+    with torch.no_grad():
+        fake = G(torch.randn(batch, G.latent_dim))  # (B, C, H, W)
+    d_loss = loss.discriminator_loss(D(real), D(fake))  # D returns logits (B,)
     opt_d.zero_grad(set_to_none=True)
-    fake = G(z).detach()  # (B, C, H, W)
-    loss.discriminator_loss(D(real), D(fake)).backward()
+    d_loss.backward()
     opt_d.step()
+    D.requires_grad_(False)
+    g_loss = loss.g_loss(D(G(torch.randn(batch, G.latent_dim))))
     opt_g.zero_grad(set_to_none=True)
-    z = torch.randn(batch, G.latent_dim)
-    loss.g_loss(D(G(z))).backward()
+    g_loss.backward()
+    D.requires_grad_(True)
     opt_g.step()
 
 

@@ -49,20 +49,15 @@ def row_labels(rows: int, steps: int, num_classes: int, *, label: int | None = N
     return None if per_row is None else per_row.repeat_interleave(steps)
 
 
-@torch.no_grad()
 def generate(generator: nn.Module, z: Tensor, labels: Tensor | None = None) -> Tensor:
     """G(z, labels) in eval mode on the generator's device, returned on the CPU.
 
     z: (n, latent_dim); labels: (n,) or None -> (n, 2) points or (n, C, H, W) images in [-1, 1].
     """
-    was_training = generator.training
-    generator.eval()
+    from .train.evaluation import generate as generate_in_chunks
+
     device = _device(generator)
-    try:
-        out = generator(z.to(device), None if labels is None else labels.to(device))
-    finally:
-        generator.train(was_training)
-    return out.cpu()
+    return generate_in_chunks(generator, z.to(device), None if labels is None else labels.to(device)).cpu()
 
 
 def interpolation_latents(

@@ -11,13 +11,17 @@ function's known mistakes (``diagnoses``) so the most specific message fires.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, TypeVar
 
 import torch
 
+from autograder.harness.a04 import seeded
+
 from .base import Check, CheckFailure, Probe, expect, expect_close, expect_scalar_tensor
 
+T = TypeVar("T")
 LARGE_OUTPUT = 100.0  # COURSE.md: losses must be finite for outputs of magnitude 100
 REPEATS = 4  # the "repeated batch" probe: a sum grows 4x, a mean does not
 VALUE_RTOL, VALUE_ATOL = 1e-4, 1e-5
@@ -60,7 +64,7 @@ def _make_probes(spec: LossSpec) -> Callable[[torch.Generator], list[Probe]]:
         n = spec.arity
         batches = [torch.randn(12, generator=g) * 3 for _ in range(n)]
         big = torch.tensor([LARGE_OUTPUT, -LARGE_OUTPUT, LARGE_OUTPUT, -LARGE_OUTPUT, 0.5])
-        large = [big, -big.flip(0)][:n] if n == 2 else [big]
+        large = [big, -big.flip(0)][:n]  # real pushed up, fake pushed down (or fake alone)
         probes = [
             _call(batches, label="default arguments"),
             _call([b.repeat(REPEATS) for b in batches], label="a repeated batch"),
@@ -154,10 +158,22 @@ def _close(actual: torch.Tensor, expected: torch.Tensor) -> bool:
     return bool(torch.isfinite(a)) and bool(torch.allclose(a, e, rtol=VALUE_RTOL, atol=VALUE_ATOL))
 
 
+def single_threaded(fn: Callable[..., T]) -> Callable[..., T]:
+    """``fn`` run with one intra-op torch thread (restored after): probe builders and judges do
+    many tiny tensor ops, which two threads on a busy machine slow down tens of times."""
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs) -> T:
+        with seeded(None):
+            return fn(*args, **kwargs)
+
+    return wrapped
+
+
 def loss_check(spec: LossSpec, *, timeout: float = 10.0) -> Check:
     """The :class:`Check` of the loss described by ``spec``."""
-    return Check(spec.assignment, spec.function, _make_probes(spec), _judge(spec), timeout=timeout,
+    return Check(spec.assignment, spec.function, single_threaded(_make_probes(spec)), single_threaded(_judge(spec)), timeout=timeout,
                  description=f"{spec.function}: {spec.formula}")
 
 
-__all__ = ["Diagnosis", "LARGE_OUTPUT", "LossSpec", "loss_check"]
+__all__ = ["Diagnosis", "LARGE_OUTPUT", "LossSpec", "loss_check", "single_threaded"]

@@ -18,6 +18,7 @@ from ._fid_kid import (
     as_float64, frechet_distance, kernel_inception_distance, mmd2_unbiased, polynomial_kernel, psd_sqrt,
     trace_sqrt_product,
 )
+from ._loss_checks import single_threaded
 from .base import Check, CheckFailure, Probe, expect
 
 FID_RTOL = 1e-4
@@ -42,6 +43,7 @@ def _convert(values: tuple, to: str) -> list:
     return [v.to(getattr(torch, to)) for v in values]
 
 
+@single_threaded
 def _fid_probes(g: torch.Generator) -> list[Probe]:
     full1, full2 = _stats(g, 60, 8), _stats(g, 60, 8, shift=0.4)
     small1, small2 = _stats(g, 40, 6), _stats(g, 40, 6, shift=0.3)
@@ -82,6 +84,7 @@ def _fid_mistakes(args: list) -> dict[str, float]:
     }
 
 
+@single_threaded
 def _fid_judge(probes: list[Probe], results: list[dict]) -> None:
     name = "frechet_distance"
     for probe, result in zip(probes, results):
@@ -120,6 +123,7 @@ def _fid_judge(probes: list[Probe], results: list[dict]) -> None:
 # --- kernel_inception_distance -----------------------------------------------------------
 
 
+@single_threaded
 def _kid_probes(g: torch.Generator) -> list[Probe]:
     def feats(n: int, d: int, *, shift: float = 0.0, scale: float = 1.0) -> torch.Tensor:
         return (torch.randn(n, d, generator=g, dtype=torch.float64) * scale + shift).abs()  # (n, d), like ReLU features
@@ -154,6 +158,7 @@ def _kid_mistakes(x: torch.Tensor, y: torch.Tensor) -> dict[str, Callable[[], fl
     }
 
 
+@single_threaded
 def _kid_judge(probes: list[Probe], results: list[dict]) -> None:
     name = "kernel_inception_distance"
     for probe, result in zip(probes, results):

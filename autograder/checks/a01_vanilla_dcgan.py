@@ -87,6 +87,9 @@ def judge_loss(spec: LossSpec, probes: list[Probe], results: list[dict]) -> None
         expect_scalar_tensor(result, name)
         expect(result["value"]["result"]["requires_grad"], f"`{name}` must stay differentiable: build it from torch "
                "operations on the logits, without .item(), .detach() or numpy.")
+    for probe, result in zip(probes, results):
+        expect(all(g is not None for g in result["value"]["grads"]), f"`{name}` must be differentiable with respect to "
+               "every logit it is given: did you detach an input or build part of the loss from plain numbers?")
     _, big = by_label["logits of magnitude 100"]
     expect(
         torch.isfinite(value_of(big)) and all(g is not None and torch.isfinite(g).all() for g in big["value"]["grads"]),
@@ -112,8 +115,9 @@ def judge_loss(spec: LossSpec, probes: list[Probe], results: list[dict]) -> None
             raise CheckFailure(f"`{name}` is wrong when the real and fake batches have different sizes: average each "
                                "term over its own batch, then add the two means.")
         if label == "logits of magnitude 100":
-            raise CheckFailure(f"`{name}` loses precision for logits of magnitude 100 (clamping probabilities with an "
-                               "epsilon changes the value). Use a numerically stable form on the logits.")
+            raise CheckFailure(f"`{name}` loses precision for logits of magnitude 100: clamping probabilities or their "
+                               "log (an epsilon, or F.binary_cross_entropy on sigmoid outputs) changes the value. Use a "
+                               "numerically stable form on the logits.")
         raise CheckFailure(f"`{name}` gives a wrong value ({label}). It should be {spec.formula}. Remember the inputs "
                            "are raw logits: the sigmoid is part of the loss.")
     _, wide = by_label["float64 inputs"]
@@ -124,7 +128,7 @@ def judge_loss(spec: LossSpec, probes: list[Probe], results: list[dict]) -> None
         leaves = [a.clone().requires_grad_(True) for a in args]
         wanted = torch.autograd.grad(spec.reference(*leaves, **kwargs), leaves)
         for got, want in zip(result["value"]["grads"], wanted):
-            expect(got is not None and close(got, want, atol=1e-6), f"`{name}` has the right value but wrong gradients "
+            expect(close(got, want, atol=1e-6), f"`{name}` has the right value but wrong gradients "
                    f"({label}). Did you detach something, compute part of it outside torch, or clamp probabilities "
                    "(F.binary_cross_entropy on sigmoid outputs clamps log at -100, which kills the gradient)?")
     for probe, result in zip(probes, results):
@@ -190,7 +194,7 @@ def _scores_probes(g: torch.Generator) -> list[Probe]:
     real, fake = torch.randn(16, generator=g) * 3 + 1, torch.randn(16, generator=g) * 3 - 1
     big = torch.tensor([LARGE_LOGIT, -LARGE_LOGIT, LARGE_LOGIT])
     return [
-        _call(real, fake, label="default"),
+        _call(real, fake, grad_of=(0, 1), label="default"),  # logits straight from D carry a graph
         _call(real.repeat(3), fake.repeat(3), label="a repeated batch"),
         _call(real.unsqueeze(1), fake.unsqueeze(1), label="(B, 1) inputs"),
         _call(torch.randn(5, generator=g) * 2, torch.randn(11, generator=g) * 2, label="batches of different sizes"),
@@ -258,7 +262,8 @@ def _normal_like(values: torch.Tensor, mean: float, std: float) -> bool:
 def _weights_init_judge(probes: list[Probe], results: list[dict]) -> None:
     name = "dcgan_weights_init"
     before, after = results[0]["value"]["before"], results[0]["value"]["after"]
-    expected_shapes = {n: p.shape for n, p in init_probe_tree().named_parameters()}
+    with torch.random.fork_rng(devices=[]):  # building modules draws from the global RNG: keep the caller's
+        expected_shapes = {n: p.shape for n, p in init_probe_tree().named_parameters()}
     for key, shape in expected_shapes.items():
         expect(key in after and tuple(after[key].shape) == tuple(shape), f"`{name}` removed or reshaped a parameter; "
                "initialise the existing weights in place (nn.init.normal_, nn.init.zeros_).")

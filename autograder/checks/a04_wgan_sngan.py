@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from autograder.harness.a04 import build_model, seeded
 from gan_course.losses import CLIP_VALUE, d_hinge, d_wasserstein, g_hinge, g_wasserstein
 
-from ._loss_checks import Diagnosis, LossSpec, loss_check
+from ._loss_checks import Diagnosis, LossSpec, loss_check, single_threaded
 from ._penalty_check import gradient_penalty_check
 from .base import Check, CheckFailure, Probe, expect
 
@@ -25,7 +25,7 @@ ASSIGNMENT = "04_wgan_sngan"
 
 # --- the four losses ---------------------------------------------------------------------
 
-_SIGMOID = ("Critic scores are not probabilities: use them as they are, without sigmoid.")
+_SIGMOID = "Critic scores are not probabilities: use them as they are, without sigmoid."
 
 CRITIC_LOSS = LossSpec(
     ASSIGNMENT, "critic_loss", d_wasserstein, 2, "mean(fake) - mean(real)",
@@ -33,7 +33,7 @@ CRITIC_LOSS = LossSpec(
         Diagnosis(lambda r, f: r.mean() - f.mean(),
                   "The sign is flipped: the critic wants high scores on real data, so it minimises mean(fake) - mean(real)."),
         Diagnosis(lambda r, f: torch.sigmoid(f).mean() - torch.sigmoid(r).mean(), _SIGMOID),
-        Diagnosis(lambda r, f: -f.mean() - r.mean(), "Both terms enter with opposite signs: real scores are subtracted, fake ones added."),
+        Diagnosis(lambda r, f: -f.mean() - r.mean(), "Both means are subtracted: the critic loss adds mean(fake) and subtracts mean(real)."),
     ],
 )
 
@@ -80,6 +80,7 @@ _CLIP_CASES = (  # (label, call style, clip value or None for the default, weigh
 )
 
 
+@single_threaded
 def _clip_probes(g: torch.Generator) -> list[Probe]:
     with seeded(0):
         model = build_model("clip_critic", CLIP_SHAPE)
@@ -104,6 +105,7 @@ def _clip_probes(g: torch.Generator) -> list[Probe]:
     return probes
 
 
+@single_threaded
 def _clip_judge(probes: list[Probe], results: list[dict]) -> None:
     name = "clip_weights"
     with seeded(0):
@@ -123,6 +125,9 @@ def _clip_judge(probes: list[Probe], results: list[dict]) -> None:
         wrong = [k for k in sorted(parameter_names) if not torch.allclose(after[k], state[k].clamp(-c, c), rtol=0, atol=1e-7)]
         if not wrong:
             continue
+        if probe.label == "default clip_value":
+            raise CheckFailure(f"`{name}` gives a wrong result when called without clip_value: check your default "
+                               "against the signature (it is the value of the WGAN paper).")
         if all(torch.equal(after[k], state[k]) for k in parameter_names):
             raise CheckFailure(
                 f"`{name}` did not change the parameters ({probe.label}). Clamp in place: `p.clamp_(-c, c)` inside "
@@ -130,9 +135,8 @@ def _clip_judge(probes: list[Probe], results: list[dict]) -> None:
                 "clip_grad_value_ clips gradients, not weights.")
         if all(torch.allclose(after[k], state[k].clamp(0, c), atol=1e-7) for k in parameter_names):
             raise CheckFailure(f"`{name}` clamps into [0, c] ({probe.label}): the interval is symmetric, [-c, c].")
-        if probe.label == "default clip_value":
-            raise CheckFailure(f"`{name}` gives a wrong result when called without clip_value: check your default "
-                               "against the signature (it is the value of the WGAN paper).")
+        if all(torch.allclose(after[k], state[k].clamp(-CLIP_VALUE, CLIP_VALUE), atol=1e-7) for k in parameter_names):
+            raise CheckFailure(f"`{name}` clamps with a fixed bound ({probe.label}): use the clip_value you are given.")
         inside_changed = any(not torch.equal(after[k][state[k].abs() < c], state[k][state[k].abs() < c]) for k in wrong)
         if inside_changed:
             raise CheckFailure(f"`{name}` changed values that were already inside [-c, c] ({probe.label}). Clipping "
@@ -158,6 +162,7 @@ _SN_CASES = {  # model -> (input shape, spectrally normalised layers, untouched 
 SPIKE_RANGE = (2.0, 4.0)  # the dominant singular value of a test weight: power iteration converges fast
 NOISE_NORM = 0.3  # rough spectral norm of the rest of the weight
 SN_RTOL = 1e-3
+SN_RESCALE = 3.0  # the harness scales each trained weight after the call: a normalisation done once shows
 
 
 def weight_matrix(weight: torch.Tensor, layer_type: str, *, dim: int | None = None) -> torch.Tensor:
@@ -180,6 +185,7 @@ def _spiked_weight(shape: torch.Size, layer_type: str, g: torch.Generator) -> to
     return matrix.reshape(moved).movedim(0, dim).contiguous()
 
 
+@single_threaded
 def _sn_probes(g: torch.Generator) -> list[Probe]:
     probes = []
     for kind, (x_shape, targets, _untouched) in _SN_CASES.items():
@@ -198,7 +204,8 @@ def _sn_probes(g: torch.Generator) -> list[Probe]:
             else:
                 state[key] = 0.1 * torch.randn(tensor.shape, generator=g)
         payload = {"model": kind, "state": state, "x": torch.randn(x_shape, generator=g),
-                   "paths": targets + _SN_CASES[kind][2], "seed": int(torch.randint(0, 2**31 - 1, (), generator=g))}
+                   "paths": targets + _SN_CASES[kind][2], "rescale_paths": targets, "rescale": SN_RESCALE,
+                   "seed": int(torch.randint(0, 2**31 - 1, (), generator=g))}
         probes.append(Probe("a04.add_spectral_norm", payload, kind))
     return probes
 
@@ -207,6 +214,7 @@ def _where(path: str) -> str:
     return "nested inside another module" if "." in path else "a direct child"
 
 
+@single_threaded
 def _sn_judge(probes: list[Probe], results: list[dict]) -> None:
     name = "add_spectral_norm"
     for probe, result in zip(probes, results):
@@ -239,25 +247,35 @@ def _sn_judge(probes: list[Probe], results: list[dict]) -> None:
 
 
 def _judge_normalised_layer(name: str, path: str, kind: str, effective: torch.Tensor, original: torch.Tensor) -> None:
+    """The effective weight must be W / sigma_max(W), whatever the scale of the trained W."""
     effective, original = effective.double(), original.double()
+
+    def matches(expected: torch.Tensor, rtol: float = SN_RTOL) -> bool:
+        return bool(torch.allclose(effective, expected, rtol=rtol, atol=rtol * float(expected.abs().max())))
+
     sigma = torch.linalg.matrix_norm(weight_matrix(original, kind), ord=2)
-    if torch.allclose(effective, original / sigma, rtol=SN_RTOL, atol=SN_RTOL * float(original.abs().max() / sigma)):
+    if matches(original / sigma):
         return
-    if torch.allclose(effective, original, atol=1e-6):
+    if matches(original, 1e-6) or matches(SN_RESCALE * original, 1e-6):
         raise CheckFailure(
             f"`{name}` did not normalise the {kind} at `{path}` ({_where(path)}). Visit every submodule at any depth "
             "(module.modules() walks them all; .children() sees only the first level).")
     if kind == "ConvTranspose2d":
         sigma0 = torch.linalg.matrix_norm(weight_matrix(original, kind, dim=0), ord=2)
-        if torch.allclose(effective, original / sigma0, rtol=SN_RTOL, atol=SN_RTOL * float(original.abs().max() / sigma0)):
+        if matches(original / sigma0):
             raise CheckFailure(
                 f"`{name}` normalised the ConvTranspose2d at `{path}` along the wrong dimension. Its weight is stored as "
                 "(C_in, C_out, k, k), so the output dimension is 1; torch's spectral_norm picks dim=1 by itself when "
                 "you do not pass dim.")
-    if torch.allclose(effective, original / original.norm(), rtol=1e-5, atol=1e-7):
+    if matches(original / original.norm(), 1e-5) or matches(SN_RESCALE * original / original.norm(), 1e-5):
         raise CheckFailure(
             f"`{name}` divided the weight of `{path}` by its Frobenius norm. Spectral normalisation divides by the largest "
             "singular value (estimated by power iteration): use torch's spectral_norm.")
+    if matches(SN_RESCALE * original / sigma):
+        raise CheckFailure(
+            f"`{name}` rescaled the weight of `{path}` once; after the weight changed (as in training) the layer was no "
+            "longer normalised. Spectral normalisation divides by the largest singular value at every forward pass: "
+            "register it with torch's spectral_norm (a parametrization or hook), do not edit the weight's values.")
     raise CheckFailure(
         f"The effective weight of the {kind} at `{path}` is not the original weight divided by its largest singular "
         "value. Apply torch.nn.utils.parametrizations.spectral_norm (or torch.nn.utils.spectral_norm) to the layer "

@@ -37,8 +37,11 @@ def to_plain(value: Any) -> Any:
     """
     if isinstance(value, torch.Tensor):
         return value.detach().to("cpu").clone()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
+    if value is None:
+        return None
+    for plain in (bool, int, float, str):  # exact builtins: a subclass such as numpy.float64 would not unpickle
+        if isinstance(value, plain):  # under weights_only=True
+            return plain(value)
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
     if isinstance(value, dict):

@@ -67,9 +67,11 @@ class LeafTrace:
         call: dict[str, Any] = {"type": type(module).__name__}
         for attr in ("in_features", "out_features", "in_channels", "out_channels", "num_features",
                      "negative_slope", "p", "kernel_size", "stride", "padding"):
-            if hasattr(module, attr):
-                value = getattr(module, attr)
-                call[attr] = list(value) if isinstance(value, tuple) else value
+            value = getattr(module, attr, None)
+            if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+                call[attr] = list(value)
+            elif isinstance(value, (bool, int, float, str)):
+                call[attr] = value
         if isinstance(module, nn.Linear):
             call["weight"] = module.weight.detach().clone()
             call["bias"] = None if module.bias is None else module.bias.detach().clone()
@@ -111,9 +113,10 @@ def _read(dataset: Any, count: int) -> dict:
 
 def ring_dataset(fn: Callable[..., Any], payload: dict) -> dict:
     """Build ``fn(n=n, seed=seed)`` under two different global RNG states, and once with
-    another seed; read every item of each (and the first items twice).
+    another seed; read every item of the first (and its first items twice) and the first
+    ``compare`` items of the others.
 
-    payload: {"n", "seed", "other_seed", "global_seeds": [a, b]}.
+    payload: {"n", "seed", "other_seed", "global_seeds": [a, b], "compare"}.
     """
     n, seed = payload["n"], payload["seed"]
     first_global, second_global = payload["global_seeds"]
@@ -126,10 +129,11 @@ def ring_dataset(fn: Callable[..., Any], payload: dict) -> dict:
         }
         out.update(_read(dataset, n))
         reread = _read(dataset, min(n, 50))["points"]
+    compared = min(n, payload.get("compare", n))
     with isolated_rng(second_global):
-        again = _read(fn(n=n, seed=seed), n)["points"]
+        again = _read(fn(n=n, seed=seed), compared)["points"]
     with isolated_rng(first_global):
-        other = _read(fn(n=n, seed=payload["other_seed"]), n)["points"]
+        other = _read(fn(n=n, seed=payload["other_seed"]), compared)["points"]
     out.update({"reread": reread, "other_global_state": again, "other_seed": other})
     return out
 
@@ -155,8 +159,9 @@ def ring_dataset_defaults(fn: Callable[..., Any], payload: dict) -> dict:
 
 
 def mlp(fn: Callable[..., Any], payload: dict) -> dict:
-    """Build ``fn(**kwargs)`` and run ``inputs`` through it: once in eval mode (recording the
-    leaf layers called), once in train mode right after ``torch.manual_seed(dropout_seed)``.
+    """Build ``fn(**kwargs)`` and run ``inputs`` through it: twice in eval mode (recording the
+    leaf layers called the first time), once in train mode right after
+    ``torch.manual_seed(dropout_seed)``.
 
     payload: {"kwargs": dict, "inputs": (B, k) tensor, "seed": int, "dropout_seed": int}.
     """
@@ -164,25 +169,23 @@ def mlp(fn: Callable[..., Any], payload: dict) -> dict:
         model = fn(**payload["kwargs"])
         if not isinstance(model, nn.Module):
             return {"is_module": False, "type": type(model).__name__}
-        out: dict[str, Any] = {
-            "is_module": True,
-            "type": type(model).__name__,
-            "n_params": sum(p.numel() for p in model.parameters()),
-            "forward_error": None,
-        }
+        out: dict[str, Any] = {"is_module": True, "type": type(model).__name__, "forward_error": None}
         x = payload["inputs"].clone()
         trace = LeafTrace(model)
         try:
             model.eval()
             with torch.no_grad():
                 out["eval_out"] = model(x)
+                out["calls"] = trace.stop()
+                out["eval_again"] = model(x)
             model.train()
             torch.manual_seed(payload["dropout_seed"])
             with torch.no_grad():
                 out["train_out"] = model(x)
         except Exception as error:  # noqa: BLE001 - reported to the judge, which explains it
             out["forward_error"] = _error(error)
-        out["calls"] = trace.stop()
+        if "calls" not in out:
+            out["calls"] = trace.stop()
     return out
 
 
@@ -241,11 +244,11 @@ def discriminator_step(fn: Callable[..., Any], payload: dict) -> dict:
     payload: {"g_state", "d_state", "lr", "real": (B, 2), "z": (B, latent), "kwargs",
     "d_junk": stale gradients for D's parameters, "seed"}.
     """
-    generator, discriminator = _networks(payload)
-    optimizer = torch.optim.SGD(discriminator.parameters(), lr=payload["lr"])
-    _fill_grads(discriminator, payload.get("d_junk"))
-    real, z = payload["real"].clone(), payload["z"].clone()
     with isolated_rng(payload["seed"]):
+        generator, discriminator = _networks(payload)
+        optimizer = torch.optim.SGD(discriminator.parameters(), lr=payload["lr"])
+        _fill_grads(discriminator, payload.get("d_junk"))
+        real, z = payload["real"].clone(), payload["z"].clone()
         result = fn(generator, discriminator, optimizer, real, z, **payload["kwargs"])
     return _state_after(result, generator, discriminator, real, z)
 
@@ -255,10 +258,10 @@ def generator_step(fn: Callable[..., Any], payload: dict) -> dict:
 
     payload: {"g_state", "d_state", "lr", "z": (B, latent), "g_junk", "seed"}.
     """
-    generator, discriminator = _networks(payload)
-    optimizer = torch.optim.SGD(generator.parameters(), lr=payload["lr"])
-    _fill_grads(generator, payload.get("g_junk"))
-    z = payload["z"].clone()
     with isolated_rng(payload["seed"]):
+        generator, discriminator = _networks(payload)
+        optimizer = torch.optim.SGD(generator.parameters(), lr=payload["lr"])
+        _fill_grads(generator, payload.get("g_junk"))
+        z = payload["z"].clone()
         result = fn(generator, discriminator, optimizer, z)
     return _state_after(result, generator, discriminator, z, z)

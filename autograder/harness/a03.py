@@ -19,18 +19,30 @@ from .a02 import LeafTrace, describe, isolated_rng
 TRACED_LAYERS = ("ConvTranspose2d", "BatchNorm2d")  # layers whose input and output the trace keeps
 
 
+def _layer(module: nn.Module) -> dict:
+    """A leaf module's type and channel counts, without running it."""
+    layer = {"type": type(module).__name__}
+    for attr in ("in_channels", "out_channels", "num_features"):
+        if hasattr(module, attr):
+            layer[attr] = getattr(module, attr)
+    return layer
+
+
 def dcgan_generator(fn: Callable[..., Any], payload: dict) -> dict:
     """``G = fn(**kwargs)`` in train mode on ``z`` (B, latent) and on ``z`` as (B, latent, 1, 1).
 
-    payload: {"kwargs": dict, "z": (B, latent) tensor, "seed": int, "trace": bool}.
-    Returns the outputs (or the error each input shape raised) and the leaf layers called
-    during the first forward pass (with the ConvTranspose2d / BatchNorm2d activations when
-    ``trace``).
+    payload: {"kwargs": dict, "z": (B, latent) tensor, "seed": int, "trace": bool,
+    "forward": bool (default True)}. Returns the outputs (or the error each input shape
+    raised) and the leaf layers called during the first forward pass (with the
+    ConvTranspose2d / BatchNorm2d activations when ``trace``); with ``forward`` False only
+    the leaf layers in registration order (``layers``).
     """
     with isolated_rng(payload["seed"]):
         model = fn(**payload["kwargs"])
         if not isinstance(model, nn.Module):
             return {"is_module": False, "type": type(model).__name__}
+        if not payload.get("forward", True):  # structure only: the full-width model is slow to run
+            return {"is_module": True, "type": type(model).__name__, "layers": [_layer(m) for m in model.modules() if not list(m.children())]}
         model.train()
         z = payload["z"].clone()  # (B, latent)
         out: dict[str, Any] = {"is_module": True, "type": type(model).__name__}
@@ -44,7 +56,7 @@ def dcgan_generator(fn: Callable[..., Any], payload: dict) -> dict:
                 out[f"{key}_error"] = f"{type(error).__name__}: {error}"[:2000]
             if key == "flat":
                 out["calls"] = trace.stop()
-        if not out["calls"]:  # the (B, L) call failed before any layer ran: trace the other one
+        if out["flat_error"] is not None:  # the (B, L) call failed: trace the other one instead
             trace = LeafTrace(model, keep=TRACED_LAYERS if payload.get("trace") else ())
             with torch.no_grad():
                 try:
@@ -60,14 +72,12 @@ def truncated_noise(fn: Callable[..., Any], payload: dict) -> dict:
     no ``generator`` argument when ``generator_seed`` is None) under global seed ``global_seed``.
 
     payload: {"args": [n, latent_dim, threshold], "generator_seed": int | None, "global_seed": int}.
-    Returns {"result": described value, "global_rng_untouched": bool}.
+    Returns {"result": described value}.
     """
     with isolated_rng(payload["global_seed"]):
-        state = torch.get_rng_state()
         if payload["generator_seed"] is None:
             result = fn(*payload["args"])
         else:
             generator = torch.Generator().manual_seed(payload["generator_seed"])
             result = fn(*payload["args"], generator=generator)
-        untouched = bool(torch.equal(state, torch.get_rng_state()))
-    return {"result": describe(result), "global_rng_untouched": untouched}
+    return {"result": describe(result)}

@@ -28,11 +28,18 @@ SPECTRAL_NORM_FORWARDS = 12  # train-mode forward passes: one power iteration ea
 
 @contextlib.contextmanager
 def seeded(seed: int | None) -> Iterator[None]:
-    """Run a block with the global torch RNG seeded, then restore the caller's RNG state."""
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None:
-            torch.manual_seed(seed)
-        yield
+    """Run a block with the global torch RNG seeded and one intra-op thread, then restore the
+    caller's RNG state and thread count. Probes are tiny: on a busy machine two threads make
+    each small op tens of times slower than one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 # --- architectures the grader can rebuild ------------------------------------------------
@@ -140,8 +147,11 @@ def clip_weights(fn: Callable[..., Any], payload: dict) -> dict:
     "same_parameters": the critic still holds the very Parameter objects it had}.
     """
     critic = load_model(payload)
+    for parameter in critic.parameters():  # as after a training step: the critic has gradients
+        parameter.grad = torch.full_like(parameter, 0.5)
     before = [id(p) for p in critic.parameters()]
-    returned = _call(fn, critic, payload)
+    with seeded(payload.get("seed")):
+        returned = _call(fn, critic, payload)
     return {
         "returned": _describe(returned) if isinstance(returned, torch.Tensor) else {"type": type(returned).__name__, "is_none": returned is None},
         "state_after": {k: v.detach().clone() for k, v in critic.state_dict().items()},
@@ -157,10 +167,14 @@ def gradient_penalty(fn: Callable[..., Any], payload: dict) -> dict:
     gradients of the result with respect to the critic's parameters (``param_grads``, one per
     parameter in ``named_parameters`` order, None where unused) or ``grad_error``.
     """
+    with seeded(payload.get("seed")):
+        return _gradient_penalty(fn, payload)
+
+
+def _gradient_penalty(fn: Callable[..., Any], payload: dict) -> dict:
     critic = RecordingCritic(load_model(payload))
     real, fake = payload["real"].clone(), payload["fake"].clone()
-    with seeded(payload.get("seed")):
-        result = fn(critic, real, fake, *payload.get("args", []), **payload.get("kwargs", {}))
+    result = fn(critic, real, fake, *payload.get("args", []), **payload.get("kwargs", {}))
     params = list(critic.inner.parameters())
     out: dict = {
         "result": _describe(result),
@@ -182,19 +196,34 @@ def gradient_penalty(fn: Callable[..., Any], payload: dict) -> dict:
 
 
 def add_spectral_norm(fn: Callable[..., Any], payload: dict) -> dict:
-    """``fn(model)``, then forward passes in train mode (power iterations) and one in eval
-    mode; returns the effective ``weight`` and ``bias`` of the layers at ``payload["paths"]``.
+    """``fn(model)``; then every trainable weight of the layers at ``payload["rescale_paths"]``
+    (``weight``, ``weight_orig`` or ``parametrizations.weight.original``) is multiplied by
+    ``payload["rescale"]``, as training would change it; then forward passes in train mode
+    (power iterations) and one in eval mode. Returns the effective ``weight`` and ``bias`` of
+    the layers at ``payload["paths"]``.
 
     Reading ``layer.weight`` gives the normalised weight with both torch APIs
     (``torch.nn.utils.spectral_norm`` and ``torch.nn.utils.parametrizations.spectral_norm``).
     """
-    model = load_model(payload)
     with seeded(payload.get("seed")):
-        returned = fn(model)
+        return _add_spectral_norm(fn, payload)
+
+
+def _add_spectral_norm(fn: Callable[..., Any], payload: dict) -> dict:
+    model = load_model(payload)
+    returned = fn(model)
     out: dict = {"returned_type": type(returned).__name__, "same_object": returned is model, "layers": {}}
     target = returned if isinstance(returned, nn.Module) else model
     x = payload["x"]
     with torch.no_grad():
+        for path in payload.get("rescale_paths", []):  # as an optimizer step would: the trained weight changes
+            try:
+                layer = target.get_submodule(path)
+            except AttributeError:
+                continue
+            for name, parameter in layer.named_parameters():
+                if "bias" not in name:
+                    parameter.mul_(payload["rescale"])
         target.train()
         for _ in range(payload.get("forwards", SPECTRAL_NORM_FORWARDS)):
             target(x)

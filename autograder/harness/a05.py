@@ -63,11 +63,12 @@ def _copy(value: Any) -> Any:
 def metric(fn: Callable[..., Any], payload: dict) -> dict:
     """``fn(*args)`` for a metric that should return a Python float.
 
-    Returns {"kind": "float" | "tensor" | "complex" | "other", "type": the type's name,
+    Returns {"kind": "float" | "tensor" | "array" | "complex" | "other", "type": the type's name,
     "value": its real part as a float when it is a number (or a one-element tensor or
     array), "imag": the imaginary part when complex}.
     """
-    result = fn(*[_copy(a) for a in payload["args"]])
+    with seeded(payload.get("seed")):
+        result = fn(*[_copy(a) for a in payload["args"]])
     out: dict = {"kind": "other", "type": type(result).__name__, "value": None, "imag": None}
     if isinstance(result, (float, np.floating)):  # numpy.float64 is a float too
         out.update(kind="float", value=float(result))

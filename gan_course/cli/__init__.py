@@ -15,9 +15,9 @@ from typing import Sequence
 from gan_course import __version__
 from gan_course.errors import GanCourseError
 
-from . import interpolate, plot, sample, train
+from . import autograde, check, course, interpolate, plot, sample, train, train_classifier
 
-VERBS = (train, sample, interpolate, plot)
+VERBS = (train, sample, interpolate, plot, autograde, check, train_classifier, course)
 EXIT_USAGE = 2  # bad arguments or input, as argparse does
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 

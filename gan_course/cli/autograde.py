@@ -78,7 +78,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--gradebook", type=Path, help="nbgrader gradebook database (default: GRADING_DIR/gradebook.db)")
     parser.add_argument("--feedback-dir", type=Path, help="feedback HTML root (default: GRADING_DIR/feedback)")
     parser.add_argument("--timeout", type=_positive(float), default=None, help="seconds per notebook cell (default 60)")
-    parser.add_argument("--memory-limit", type=_positive(float), default=4.0, metavar="GIB", help="address space per sandbox in GiB (default 4; torch needs more than 2)")
+    parser.add_argument("--memory-limit", type=_positive(float), default=4.0, metavar="GIB", help="address space per sandbox in GiB (default 4; importing torch needs more than 3)")
     parser.add_argument(
         "--unsafe-no-sandbox",
         dest="unsafe",
@@ -94,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
     from gan_course.paths import course_dir, grading_dir
 
     course = (args.course_dir or course_dir()).expanduser().resolve()
+    try:
+        importlib.import_module("nbgrader")
+    except ImportError:
+        raise GanCourseError("the autograder needs nbgrader: pip install 'gan-course[course]'") from None
     import_autograder(course)
     from autograder.batch import BatchPaths, describe, grade_class
     from autograder.grading import DEFAULT_CELL_TIMEOUT, GradingOptions

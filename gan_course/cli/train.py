@@ -32,7 +32,10 @@ OPTIONS: dict[str, dict] = {
     "width": dict(type=int, help="feature maps of the networks (ngf/ndf)"),
     "seed": dict(type=int, help="random seed"),
     "max_steps": dict(type=int, help="stop after this many iterations (a budget)"),
+    "log_every": dict(type=int, help="record losses and scores every N iterations"),
+    "sample_every": dict(type=int, help="write a fixed-noise sample grid every N epochs"),
     "device": dict(help="auto (default), cpu, cuda or mps"),
+    "threads": dict(type=int, help="torch CPU threads (1 is fastest for the tiny 2D models)"),
     "name": dict(help="run name: the run directory is OUT/NAME"),
     "out_dir": dict(flag="--out", help="parent directory of runs (default: $GAN_COURSE_RUNS)"),
 }
@@ -59,6 +62,7 @@ def add_parser(subparsers) -> None:
         parser.add_argument(flag, dest=field, default=None, **spec)
     parser.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
     parser.add_argument("--resume", action="store_true", help="continue the run from its latest checkpoint")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing run of the same name")
     parser.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bar")
     parser.add_argument(
         "--dry-run",
@@ -87,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.dry_run:
         return dry_run(config)
-    result = train(config, resume=args.resume)
+    result = train(config, resume=args.resume, overwrite=args.overwrite)
     print(f"run directory: {result.run_dir}")
     print(
         f"{result.steps} steps in {result.wall_time:.1f} s; final {result.metric_name} "
@@ -103,7 +107,7 @@ def dry_run(config) -> int:
     from gan_course.data import synthetic_like
     from gan_course.train import train
 
-    data = synthetic_like(config.dataset, image_size=config.image_size, seed=config.seed)
+    data = synthetic_like(config.dataset, n=2 * config.batch_size, image_size=config.image_size, seed=config.seed)
     with tempfile.TemporaryDirectory(prefix="gan-course-dry-run-") as tmp:
         tiny = dataclasses.replace(config, out_dir=str(tmp), epochs=1, max_steps=2, progress=False)
         result = train(tiny, data=data)

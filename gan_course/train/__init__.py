@@ -10,22 +10,24 @@
 | ``trainer``     | Trainer, train, TrainResult                                      |
 | ``history``     | History (per-step / per-epoch columns, JSON and CSV)             |
 | ``checkpoint``  | save_checkpoint (atomic), load_checkpoint, load_generator        |
+| ``state``       | RNG states and the checks before a run is resumed                |
 | ``schedules``   | make_scheduler (none, linear, two-stage)                         |
 | ``ema``         | EMA of the generator (Yazici et al. 2019)                        |
 | ``evaluation``  | EpochMetric (energy distance / sliced Wasserstein)               |
 | ``outputs``     | sample grids and final plots of a run directory                  |
 """
 
-from .checkpoint import load_checkpoint, load_generator, save_checkpoint
+from .checkpoint import load_checkpoint, load_generator, load_models, save_checkpoint
 from .config import (STRATEGIES, TrainConfig, config_from_dict, config_to_dict, load_config, pick_device, resolve,
                      shipped_configs)
 from .ema import EMA
 from .history import History
+from .outputs import redraw_plots
 from .schedules import make_scheduler
 from .trainer import Trainer, TrainResult, train
 
 __all__ = [
     "EMA", "STRATEGIES", "History", "TrainConfig", "TrainResult", "Trainer", "config_from_dict", "config_to_dict",
-    "load_checkpoint", "load_config", "load_generator", "make_scheduler", "pick_device", "resolve",
+    "load_checkpoint", "load_config", "load_generator", "load_models", "redraw_plots", "make_scheduler", "pick_device", "resolve",
     "save_checkpoint", "shipped_configs", "train",
 ]

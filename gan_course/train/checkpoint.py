@@ -6,11 +6,12 @@ file in the same directory, flushed and ``fsync``-ed, then renamed over the targ
 ``os.replace``, so a crash or a kill never leaves half a file at the target path.
 
 The trainer's checkpoints hold (keys): ``format_version``, ``gan_course_version``,
-``config`` (the resolved :class:`TrainConfig` as a dict), ``epoch``, ``step``,
-``generator``, ``discriminator``, ``opt_g``, ``opt_d``, ``sched_g``, ``sched_d``, ``ema``
-(or None), ``rng`` (torch's global CPU state, the trainer's data-order and noise
-generators, CUDA states when used), ``history``, ``best_metric``, ``best_epoch``,
-``elapsed``, ``finished``.
+``config`` (the resolved :class:`TrainConfig` as a dict), ``data`` (item shape and number
+of classes the models were built for), ``epoch``, ``step``, ``generator``,
+``discriminator``, ``opt_g``, ``opt_d``, ``sched_g``, ``sched_d``, ``ema`` (or None),
+``rng`` (``torch``: the global CPU state, ``cuda``: the CUDA state when used, ``data`` and
+``noise``: the trainer's own generators), ``history``, ``best_metric``, ``best_epoch``,
+``elapsed`` (training seconds), ``partial`` (the last epoch was cut short) and ``finished``.
 
 Checkpoints are loaded with ``weights_only=True``: only tensors and plain Python
 containers, never arbitrary pickled code.
@@ -21,12 +22,16 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from .. import __version__
 from ..errors import CheckpointError
+
+if TYPE_CHECKING:  # config imports the model and data registries; load them only when needed
+    from .config import TrainConfig
 
 FORMAT_VERSION = 1  # bump when the checkpoint layout changes incompatibly
 CHECKPOINT_DIR = "checkpoints"
@@ -147,17 +152,12 @@ def load_state_checked(module: nn.Module, state_dict: dict, *, what: str, source
     module.load_state_dict(state_dict)
 
 
-def load_generator(
-    path: str | os.PathLike, *, device: str | torch.device | None = None, use_ema: bool = True,
-    config=None,
-) -> tuple[nn.Module, "TrainConfig"]:  # noqa: F821 (imported lazily: config imports the registries)
-    """The trained generator of a run, in eval mode, and the run's resolved config.
+def load_models(
+    path: str | os.PathLike, *, device: str | torch.device | None = None, use_ema: bool = True, config=None,
+) -> tuple[nn.Module, nn.Module | None, TrainConfig]:
+    """The trained generator and discriminator of a run (both in eval mode) and its config.
 
-    path: a run directory (uses ``checkpoints/best.pt``, else ``latest.pt``) or a ``.pt``
-    file. use_ema: take the averaged weights when the run kept an EMA. config: build the
-    generator from this :class:`TrainConfig` instead of the stored one (a mismatching
-    architecture raises :class:`~gan_course.errors.CheckpointError` naming the keys).
-    device: where to put the generator (default: the config's device choice).
+    Like :func:`load_generator`; the discriminator is None when the checkpoint has none.
     """
     from ..models import build_models
     from .config import config_from_dict, model_arguments, pick_device, resolve
@@ -167,10 +167,32 @@ def load_generator(
     config = resolve(config) if config is not None else config_from_dict(state["config"])
     data = state.get("data") or {}  # the trained data's item shape and classes (folders, synthetic data)
     arguments = model_arguments(config, data_shape=data.get("shape"), num_classes=data.get("num_classes"))
-    generator, _ = build_models(**arguments)
+    generator, discriminator = build_models(**arguments)
     weights = state["generator"]
     if use_ema and state.get("ema") is not None:
         weights = state["ema"]["module"]
     load_state_checked(generator, weights, what="generator", source=source)
-    generator = generator.to(pick_device(device if device is not None else config.device)).eval()
+    if state.get("discriminator") is not None:
+        load_state_checked(discriminator, state["discriminator"], what="discriminator", source=source)
+    else:
+        discriminator = None
+    target = pick_device(device if device is not None else config.device)
+    generator = generator.to(target).eval()
+    discriminator = discriminator.to(target).eval() if discriminator is not None else None
+    return generator, discriminator, config
+
+
+def load_generator(
+    path: str | os.PathLike, *, device: str | torch.device | None = None, use_ema: bool = True,
+    config=None,
+) -> tuple[nn.Module, TrainConfig]:
+    """The trained generator of a run, in eval mode, and the run's resolved config.
+
+    path: a run directory (uses ``checkpoints/best.pt``, else ``latest.pt``) or a ``.pt``
+    file. use_ema: take the averaged weights when the run kept an EMA. config: build the
+    generator from this :class:`TrainConfig` instead of the stored one (a mismatching
+    architecture raises :class:`~gan_course.errors.CheckpointError` naming the keys).
+    device: where to put the generator (default: the config's device choice).
+    """
+    generator, _, config = load_models(path, device=device, use_ema=use_ema, config=config)
     return generator, config

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,9 @@ class TrainConfig:
     Reproducibility and output
         seed: seeds model initialisation, data order, noise and dropout.
         device: auto (cuda, else mps, else cpu) | cpu | cuda | mps.
+        threads: CPU threads torch may use while training (restored afterwards); None -> torch's
+            default. 1 is fastest for tiny models such as the ring's MLP, and avoids a large
+            slowdown when other processes compete for the cores.
         sample_every: write ``samples/epoch_XXXX.png`` every k epochs (and after the last).
         grid_size: images in each sample grid. log_every: log a step row every k iterations.
         progress: show a tqdm bar; None -> only when stderr is a terminal.
@@ -149,6 +152,7 @@ class TrainConfig:
     width: int | None = None
     seed: int = 0
     device: str = "auto"
+    threads: int | None = None
     sample_every: int = 1
     grid_size: int = 64
     log_every: int = 10
@@ -158,7 +162,7 @@ class TrainConfig:
 
 FIELD_NAMES = tuple(f.name for f in fields(TrainConfig))
 _INT_FIELDS = {"image_size", "n_points", "n_critic", "d_every", "epochs", "batch_size", "latent_dim", "width",
-               "seed", "sample_every", "grid_size", "log_every", "max_steps"}
+               "seed", "sample_every", "grid_size", "log_every", "max_steps", "threads"}
 _FLOAT_FIELDS = {"reg_weight", "clip_value", "real_label", "lr_g", "lr_d", "lr_gamma", "ema_decay"}
 _TUPLE_FIELDS = {"betas", "lr_milestones"}
 _STR_FIELDS = {"name", "out_dir", "model", "dataset", "dataset_path", "strategy", "loss", "regularizer",
@@ -303,7 +307,7 @@ def _validate(c: TrainConfig, data_spec, model_spec, dataset_shape) -> None:
                           "use 1 for GANs or 5 for WGANs")
     if c.max_steps is not None and c.max_steps < 1:
         raise ConfigError(f"max_steps must be a positive number of iterations, got {c.max_steps}; or leave it unset")
-    for name in ("width", "image_size"):
+    for name in ("width", "image_size", "threads"):
         if getattr(c, name) is not None and getattr(c, name) < 1:
             raise ConfigError(f"{name} must be a positive integer, got {getattr(c, name)}; or leave it unset")
     if c.reg_weight is not None and not c.reg_weight > 0:
@@ -399,7 +403,7 @@ def save_config(config: TrainConfig, path: str | os.PathLike) -> Path:
     return path
 
 
-def pick_device(device: str | torch.device = "auto") -> torch.device:
+def pick_device(device: str | torch.device) -> torch.device:
     """``"auto"`` -> cuda if available, else mps, else cpu; otherwise the device named."""
     if isinstance(device, torch.device):
         return device

@@ -66,7 +66,7 @@ class History:
     ``history.metric_name`` names the ``metric`` column (lower is better).
     """
 
-    def __init__(self, metric_name: str = "metric"):
+    def __init__(self, *, metric_name: str = "metric"):
         self.metric_name = metric_name
         self._steps = _Table(STEP_COLUMNS)
         self._epochs = _Table(EPOCH_COLUMNS)

@@ -19,6 +19,7 @@ import math
 import os
 from pathlib import Path
 
+import torch
 from torch import Tensor, nn
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def save_samples(samples: Tensor, real: Tensor, path: Path, *, title: str) -> Pa
 
 
 def save_final_plots(run_dir: Path, history, *, discriminator: nn.Module, real: Tensor, fake: Tensor,
-                     probabilities: bool | None = None) -> list[Path]:
+                     probabilities: bool | None = None, plots_dir: str = PLOTS_DIR) -> list[Path]:
     """``plots/losses.png`` and ``plots/scores.png``; for 2D data also ``plots/scatter.png`` and
     ``plots/critic.png`` (the discriminator over the plane). Returns the paths written.
 
@@ -67,7 +68,7 @@ def save_final_plots(run_dir: Path, history, *, discriminator: nn.Module, real: 
     """
     from ..plotting import PlotInputError, plot_critic_heatmap, plot_losses, plot_scatter, plot_scores
 
-    plots = run_dir / PLOTS_DIR
+    plots = run_dir / plots_dir
     jobs = [(plots / "losses.png", lambda p: plot_losses(history, path=p)),
             (plots / "scores.png", lambda p: plot_scores(history, probabilities=probabilities, path=p))]
     if fake.dim() == 2 and fake.shape[1] == 2:
@@ -82,4 +83,37 @@ def save_final_plots(run_dir: Path, history, *, discriminator: nn.Module, real: 
             logger.warning("skipped %s: %s", path.name, error)
             continue
         written.append(path)
+    return written
+
+
+def redraw_plots(run_dir: str | os.PathLike, *, out_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Redraw a finished or running run's plots from ``history.json`` (and, for 2D models,
+    its best checkpoint) into ``out_dir`` (default ``run_dir/plots``). Returns the paths written.
+
+    Raises :class:`~gan_course.errors.CheckpointError` when ``run_dir`` has no history.
+    """
+    from ..data import load_dataset
+    from ..errors import CheckpointError
+    from .checkpoint import load_models
+    from .evaluation import EpochMetric
+    from .history import History
+
+    run_dir = Path(run_dir)
+    history_file = run_dir / "history.json"
+    if not history_file.is_file():
+        raise CheckpointError(f"no history.json in {run_dir}: is it a run directory written by 'gan-course train'?")
+    history = History.from_json(history_file)
+    generator, discriminator, config = load_models(run_dir, device="cpu")
+    from ..losses import LOSSES
+
+    probabilities = LOSSES[config.loss].outputs_are_logits
+    if config.dataset == "ring":
+        metric = EpochMetric(load_dataset("ring", n_points=config.n_points, seed=config.seed),
+                             generator.latent_dim, torch.device("cpu"))
+        real, fake = metric.real, metric.samples(generator)
+    else:  # the images' plots need only the history
+        real = fake = torch.zeros(1, 1, 1, 1)
+    target = Path(out_dir) if out_dir is not None else run_dir / PLOTS_DIR
+    written = save_final_plots(target.parent, history, discriminator=discriminator, real=real, fake=fake,
+                               probabilities=probabilities, plots_dir=target.name)
     return written

@@ -18,29 +18,34 @@ For iteration ``i`` (counted over the whole run) with a real batch ``x`` (and la
 Conditional models: the labels of the real batch condition the fakes in both steps, so each
 class is generated as often as it occurs in the data.
 
-Randomness: ``torch.manual_seed(seed)`` seeds model initialisation and dropout (the global
-RNG); the data order comes from a private ``torch.Generator`` seeded with ``seed`` and all
-noise (z, the penalty's interpolation weights) from another seeded with ``seed + 1``. Every
-state is saved in each checkpoint, so a resumed run on the CPU ends bit-identical to an
-uninterrupted one.
+Randomness: the data order comes from a private ``torch.Generator`` seeded with ``seed`` and
+all noise (z, the penalty's interpolation weights) from another seeded with ``seed + 1``.
+Model initialisation and dropout can only use torch's global RNG: the trainer seeds it with
+``seed`` for the initialisation, keeps that stream as its own, swaps it in while training and
+gives the caller's global state back afterwards, so code around the trainer neither disturbs
+nor is disturbed by it. Every state is saved in each checkpoint, so a resumed run on the CPU
+ends bit-identical to an uninterrupted one.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import re
 import sys
 import time
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import torch
 from torch import Tensor
 
 from .. import __version__
 from ..errors import CheckpointError, ConfigError, TrainingDiverged
-from ..losses import LOSSES, clip_weights, gradient_penalty, r1_penalty
+from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalty
 from .checkpoint import BEST, CHECKPOINT_DIR, LATEST, load_checkpoint, load_state_checked, save_checkpoint
 from .config import (TrainConfig, config_from_dict, config_to_dict, model_arguments, pick_device, resolve,
                      save_config)
@@ -49,15 +54,12 @@ from .evaluation import EpochMetric
 from .history import History
 from .outputs import sample_path, save_final_plots, save_samples
 from .schedules import make_scheduler
+from .state import TRAINING_KEYS, check_same_run, global_rng_state, set_global_rng_state
 
 logger = logging.getLogger(__name__)
 
+FUSED_ADAM_DEVICES = ("cpu", "cuda")  # where torch has a fused Adam kernel
 NOISE_SEED_OFFSET = 1  # the noise generator is seeded with seed + 1, the data order with seed
-# Fields that may change when a run is resumed; any other difference is refused.
-RESUMABLE_CHANGES = ("name", "out_dir", "dataset_path", "epochs", "max_steps", "device", "progress",
-                     "sample_every", "grid_size", "log_every")
-TRAINING_KEYS = ("config", "epoch", "step", "generator", "discriminator", "opt_g", "opt_d", "sched_g",
-                 "sched_d", "ema", "rng", "history", "best_metric", "best_epoch", "elapsed", "partial")
 
 
 @dataclass
@@ -86,11 +88,13 @@ class Trainer:
     ``history``, ``epoch`` (completed), ``step`` (iterations done), ``run_dir``, ``device``.
     """
 
-    def __init__(self, config: TrainConfig, *, data=None, callbacks: Iterable[Any] = ()):
+    def __init__(self, config: TrainConfig, *, data=None, callbacks: Iterable[Any] = (),
+                 generator: torch.nn.Module | None = None, discriminator: torch.nn.Module | None = None,
+                 loss: LossPair | None = None, penalty: Callable[..., Tensor] | None = None,
+                 clip: Callable[..., None] | None = None):
         self.config = c = resolve(config)
         self.device = pick_device(c.device)
         self.run_dir = Path(c.out_dir) / c.name
-        torch.manual_seed(c.seed)  # model initialisation and dropout
         if data is None:
             from ..data import load_dataset
 
@@ -100,9 +104,19 @@ class Trainer:
         self.data_info = {"shape": list(data.shape), "num_classes": int(data.num_classes)}
         from ..models import build_models
 
+        callers_rng = global_rng_state(self.device)
+        torch.manual_seed(c.seed)  # model initialisation, then dropout: the trainer's global stream
         G, D = build_models(**model_arguments(c, data_shape=data.shape, num_classes=data.num_classes))
+        G, D = generator if generator is not None else G, discriminator if discriminator is not None else D
+        self.custom_components = sorted(name for name, part in (("generator", generator), ("discriminator", discriminator),
+                                        ("loss", loss), ("penalty", penalty), ("clip", clip)) if part is not None)
+        self._global_rng = global_rng_state(self.device)
+        set_global_rng_state(self.device, callers_rng)
+        self._owns_global_rng = False
         self.G, self.D = G.to(self.device).train(), D.to(self.device).train()
-        self.loss = LOSSES[c.loss]
+        self.loss = loss if loss is not None else LOSSES[c.loss]
+        self._penalty_fn = penalty if penalty is not None else gradient_penalty
+        self._clip_fn = clip if clip is not None else clip_weights
         self.opt_g, self.opt_d = self._optimizer(self.G, c.lr_g), self._optimizer(self.D, c.lr_d)
         self.sched_g, self.sched_d = (make_scheduler(opt, kind=c.lr_schedule, total_steps=c.epochs,
                                                      milestones=c.lr_milestones, gamma=c.lr_gamma)
@@ -111,7 +125,7 @@ class Trainer:
         self.data_rng = torch.Generator().manual_seed(c.seed)
         self.noise_rng = torch.Generator(device=self.device).manual_seed(c.seed + NOISE_SEED_OFFSET)
         self.metric = EpochMetric(data, self.G.latent_dim, self.device)
-        self.history = History(self.metric.name)
+        self.history = History(metric_name=self.metric.name)
         self.epoch = self.step = 0
         self.best_metric, self.best_epoch = math.inf, None
         self.elapsed = 0.0  # training seconds, restored on resume
@@ -120,11 +134,13 @@ class Trainer:
         self._penalty = {"gp": self._gradient_penalty, "r1": self._r1_penalty}.get(c.regularizer)
         self._clip = c.clip_value if c.regularizer == "clip" else None
         self._stop = False
+        self._postfix: dict[str, Any] = {}  # what the progress bar shows after the counts
 
     def _optimizer(self, module, lr: float) -> torch.optim.Optimizer:
         c = self.config
-        if c.optimizer == "adam":
-            return torch.optim.Adam(module.parameters(), lr=lr, betas=c.betas)
+        if c.optimizer == "adam":  # the fused kernel: one call per step instead of one per tensor
+            return torch.optim.Adam(module.parameters(), lr=lr, betas=c.betas,
+                                    fused=self.device.type in FUSED_ADAM_DEVICES)
         return torch.optim.RMSprop(module.parameters(), lr=lr)
 
     @property
@@ -145,7 +161,7 @@ class Trainer:
 
     def _gradient_penalty(self, real: Tensor, fake: Tensor, labels: Tensor | None) -> Tensor:
         eps = torch.rand(real.shape[0], generator=self.noise_rng, device=self.device)  # (B,)
-        return gradient_penalty(lambda x: self.D(x, labels), real, fake, self.config.reg_weight, eps=eps)
+        return self._penalty_fn(lambda x: self.D(x, labels), real, fake, self.config.reg_weight, eps=eps)
 
     def _r1_penalty(self, real: Tensor, fake: Tensor, labels: Tensor | None) -> Tensor:
         return r1_penalty(lambda x: self.D(x, labels), real, self.config.reg_weight)
@@ -154,16 +170,20 @@ class Trainer:
         return torch.randn(batch, self.G.latent_dim, generator=self.noise_rng, device=self.device)  # (B, latent_dim)
 
     def _check(self, value: float, what: str) -> None:
+        """Raise TrainingDiverged when a loss of the current step is NaN or infinite."""
         if not math.isfinite(value):
-            latest = self.checkpoint_path
-            kept = (f"the last good checkpoint at {latest} (epoch {self.epoch}) was kept"
-                    if latest.is_file() else "no checkpoint had been written yet")
-            c = self.config
-            raise TrainingDiverged(
-                f"training diverged at step {self.step + 1} (epoch {self.epoch + 1}): the {what} is {value} "
-                f"({c.loss} loss, regularizer {c.regularizer}, lr_d {c.lr_d:g}, lr_g {c.lr_g:g}). Likely causes: a "
-                "learning rate too high (lower --lr-d / --lr-g), an unbounded loss without a Lipschitz "
-                "regulariser (add --regularizer gp), or exploding gradients. " + kept)
+            self._diverged(f"the {what} is {value}", step=self.step + 1, epoch=self.epoch + 1)
+
+    def _diverged(self, problem: str, *, step: int, epoch: int) -> None:
+        latest = self.checkpoint_path
+        kept = (f"the last good checkpoint at {latest} was kept" if latest.is_file()
+                else "no checkpoint had been written yet")
+        c = self.config
+        raise TrainingDiverged(
+            f"training diverged at step {step} (epoch {epoch}): {problem} ({c.loss} loss, regularizer "
+            f"{c.regularizer}, lr_d {c.lr_d:g}, lr_g {c.lr_g:g}). Likely causes: a learning rate too high "
+            "(lower --lr-d / --lr-g), an unbounded loss without a Lipschitz regulariser (add --regularizer gp), "
+            "or exploding gradients. " + kept)
 
     def _d_step(self, real: Tensor, labels: Tensor | None, stats: dict) -> None:
         with torch.no_grad():
@@ -180,7 +200,7 @@ class Trainer:
             stats["d_grad_norm"], stats["want_d_norm"] = _grad_norm(self.D), False
         self.opt_d.step()
         if self._clip is not None:
-            clip_weights(self.D, self._clip)
+            self._clip_fn(self.D, self._clip)
         real_out, fake_out = real_out.detach(), fake_out.detach()
         if self.loss.outputs_are_logits:  # report D(x) as a probability
             real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
@@ -235,7 +255,9 @@ class Trainer:
                 self.history.log_step(**record)
                 stats["d_grad_norm"] = stats["g_grad_norm"] = None
                 stats["want_d_norm"] = stats["want_g_norm"] = True
-                bar.set_postfix(d_loss=stats["d_loss"], g_loss=stats["g_loss"], refresh=False)
+                self._postfix.update(d_loss=f"{stats['d_loss']:.3g}" if stats["d_loss"] is not None else "-",
+                                     g_loss=f"{stats['g_loss']:.3g}" if stats["g_loss"] is not None else "-")
+                bar.set_postfix(self._postfix, refresh=False)
                 for callback in step_callbacks:
                     callback(self, record)
         stats["epoch_time"] = time.perf_counter() - start
@@ -252,7 +274,8 @@ class Trainer:
         self.epoch += 1
         self.elapsed += stats["epoch_time"]
         fake = self.metric.samples(self.sampler)  # (n, ...) on the CPU
-        self._check(float(fake.sum()), "sum of the generated evaluation samples")
+        if not bool(torch.isfinite(fake).all()):
+            self._diverged("the generator outputs NaN or Inf", step=self.step, epoch=self.epoch)
         metric = self.metric(self.sampler, fake)
         record = {"epoch": self.epoch,
                   "d_loss": _mean(stats["sum_d_loss"], stats["d_steps"]), "g_loss": _mean(stats["sum_g_loss"], stats["g_steps"]),
@@ -260,8 +283,10 @@ class Trainer:
                   "lr_d": self.opt_d.param_groups[0]["lr"], "lr_g": self.opt_g.param_groups[0]["lr"],
                   "metric": metric, "epoch_time": stats["epoch_time"], "time": self.elapsed}
         self.history.log_epoch(**record)
-        self.sched_g.step()
-        self.sched_d.step()
+        with warnings.catch_warnings():  # per-epoch schedule: an optimiser may not have stepped yet (n_critic)
+            warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()` before"))
+            self.sched_g.step()
+            self.sched_d.step()
         improved = metric < self.best_metric
         if improved:
             self.best_metric, self.best_epoch = metric, self.epoch
@@ -298,7 +323,7 @@ class Trainer:
         """Train (or continue, with ``resume``) until ``config.epochs`` or ``max_steps``.
 
         resume: continue from ``checkpoints/latest.pt`` (CheckpointError when there is none
-        or the stored config differs in anything but the fields of :data:`RESUMABLE_CHANGES`).
+        or the stored config differs in anything but the fields of :data:`~gan_course.train.state.RESUMABLE_CHANGES`).
         overwrite: start afresh even when the run directory already holds a run.
         """
         started = time.perf_counter()
@@ -318,14 +343,16 @@ class Trainer:
         from tqdm.auto import tqdm
 
         show = self.config.progress if self.config.progress is not None else sys.stderr.isatty()
-        with tqdm(total=self.total_steps_planned(), initial=self.step, disable=not show, unit="it",
-                  desc=self.config.name, dynamic_ncols=True) as bar:
+        with self._own_global_rng(), _cpu_threads(self.config.threads), tqdm(
+                total=self.total_steps_planned(), initial=self.step, disable=not show, unit="it",
+                desc=self.config.name, dynamic_ncols=True) as bar:
             while not self.finished:
                 record = self._finish_epoch(self._train_epoch(bar))
-                bar.set_postfix(epoch=self.epoch, **{self.metric.name: f"{record['metric']:.4g}"})
-        fake = self.metric.samples(self.sampler)
-        save_final_plots(self.run_dir, self.history, discriminator=self.D, real=self.metric.real, fake=fake,
-                         probabilities=self.loss.outputs_are_logits)
+                self._postfix.update(epoch=self.epoch, **{self.metric.name: f"{record['metric']:.4g}"})
+                bar.set_postfix(self._postfix)
+            fake = self.metric.samples(self.sampler)
+            save_final_plots(self.run_dir, self.history, discriminator=self.D, real=self.metric.real, fake=fake,
+                             probabilities=self.loss.outputs_are_logits)
         return self._result(started)
 
     def _result(self, started: float) -> TrainResult:
@@ -335,13 +362,26 @@ class Trainer:
                            best_epoch=self.best_epoch, wall_time=time.perf_counter() - started,
                            train_time=self.elapsed, steps=self.step, epochs=self.epoch)
 
+    @contextmanager
+    def _own_global_rng(self):
+        """Swap the trainer's global RNG stream in (dropout) and the caller's back afterwards."""
+        callers = global_rng_state(self.device)
+        set_global_rng_state(self.device, self._global_rng)
+        self._owns_global_rng = True
+        try:
+            yield
+        finally:
+            self._owns_global_rng = False
+            self._global_rng = global_rng_state(self.device)
+            set_global_rng_state(self.device, callers)
+
     # -- checkpoints -------------------------------------------------------------------------
 
     def state_dict(self) -> dict:
         """Everything needed to continue bit-for-bit (see :mod:`gan_course.train.checkpoint`)."""
-        rng = {"torch": torch.get_rng_state(), "data": self.data_rng.get_state(), "noise": self.noise_rng.get_state()}
-        if self.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        global_rng = global_rng_state(self.device) if self._owns_global_rng else self._global_rng
+        rng = {**global_rng, "data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(),
+               "device": self.device.type}
         return {"config": config_to_dict(self.config), "data": self.data_info, "epoch": self.epoch,
                 "step": self.step, "generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
@@ -357,7 +397,7 @@ class Trainer:
             raise CheckpointError(f"cannot resume: no checkpoint at {path}; start the run without --resume "
                                   "(resume=False), or check --name / --out")
         state = load_checkpoint(path, map_location=self.device, required=TRAINING_KEYS)
-        self._check_same_run(config_from_dict(state["config"]), path)
+        check_same_run(self.config, config_from_dict(state["config"]), path)
         load_state_checked(self.G, state["generator"], what="generator", source=path)
         load_state_checked(self.D, state["discriminator"], what="discriminator", source=path)
         self.opt_g.load_state_dict(state["opt_g"])
@@ -367,27 +407,32 @@ class Trainer:
         if self.ema is not None:
             self.ema.load_state_dict(state["ema"])
         rng = state["rng"]
-        torch.set_rng_state(rng["torch"].cpu())
         self.data_rng.set_state(rng["data"].cpu())
-        self.noise_rng.set_state(rng["noise"].cpu())
-        if "cuda" in rng and self.device.type == "cuda":
-            torch.cuda.set_rng_state(rng["cuda"].cpu(), self.device)
+        if rng.get("device", "cpu") == self.device.type:
+            self._global_rng = {key: rng[key].cpu() for key in ("torch", "cuda") if key in rng}
+            self.noise_rng.set_state(rng["noise"].cpu())
+        else:  # another device's generator states do not fit: go on, but not bit-identically
+            logger.warning("resuming a %s run on %s: the noise stream restarts, so the continuation is not "
+                           "bit-identical to an uninterrupted run", rng.get("device"), self.device.type)
+            self._global_rng["torch"] = rng["torch"].cpu()
+            self.noise_rng.manual_seed(self.config.seed + NOISE_SEED_OFFSET + int(state["step"]))
         self.history.load_state_dict(state["history"])
         self.epoch, self.step, self.elapsed = int(state["epoch"]), int(state["step"]), float(state["elapsed"])
         self.best_metric, self.best_epoch = float(state["best_metric"]), state["best_epoch"]
         self.partial = bool(state["partial"])
         logger.info("resuming %s from epoch %d (step %d)", self.run_dir, self.epoch, self.step)
 
-    def _check_same_run(self, stored: TrainConfig, path: Path) -> None:
-        now, then = config_to_dict(self.config), config_to_dict(stored)
-        differ = [key for key in now if key not in RESUMABLE_CHANGES and now[key] != then.get(key)]
-        if stored.epochs != self.config.epochs and self.config.lr_schedule != "none":
-            differ.append("epochs (the learning-rate schedule depends on it)")
-        if differ:
-            details = ", ".join(f"{k} ({then.get(k)!r} -> {now.get(k)!r})" if k in now else k for k in differ)
-            raise CheckpointError(
-                f"cannot resume {path}: the configuration differs from the stored one in {details}; resume with "
-                "the run's own settings (see its config.yaml), or start a new run with another --name")
+
+@contextmanager
+def _cpu_threads(threads: int | None):
+    """``torch.set_num_threads(threads)`` for the duration (None: leave it), then the old value."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _grad_norm(module: torch.nn.Module) -> float:
@@ -401,10 +446,20 @@ def _mean(total: float, count: int) -> float | None:
 
 
 def train(config: TrainConfig, *, resume: bool = False, callbacks: Iterable[Any] = (), data=None,
-          overwrite: bool = False) -> TrainResult:
+          overwrite: bool = False, generator: torch.nn.Module | None = None,
+          discriminator: torch.nn.Module | None = None, loss: LossPair | None = None,
+          penalty: Callable[..., Tensor] | None = None, clip: Callable[..., None] | None = None) -> TrainResult:
     """Train ``config`` and write its run directory; see :class:`Trainer` and :meth:`Trainer.fit`.
 
     data: an ``InMemoryData`` to train on instead of loading ``config.dataset`` (dry runs,
     tests). resume: continue from ``checkpoints/latest.pt``. overwrite: replace an existing run.
+
+    The course notebooks train the student's own pieces through the same loop:
+    ``generator`` / ``discriminator`` replace the models the config would build (same call
+    conventions: ``G(z, labels)``, ``D(x, labels) -> (B,)``); ``loss`` replaces the config's
+    loss pair; ``penalty(critic, real, fake, weight, eps=...)`` replaces the gradient penalty
+    (used when the regulariser is ``gp``) and ``clip(critic, clip_value)`` the weight clipping
+    (used when it is ``clip``).
     """
-    return Trainer(config, data=data, callbacks=callbacks).fit(resume=resume, overwrite=overwrite)
+    components = dict(generator=generator, discriminator=discriminator, loss=loss, penalty=penalty, clip=clip)
+    return Trainer(config, data=data, callbacks=callbacks, **components).fit(resume=resume, overwrite=overwrite)

@@ -27,7 +27,7 @@ def tiny_config(tmp_path):
 
     def make(**overrides) -> TrainConfig:
         values = dict(out_dir=str(tmp_path / "runs"), name="tiny", n_points=256, batch_size=64, epochs=2,
-                      width=16, latent_dim=8, progress=False, log_every=1)
+                      width=16, latent_dim=8, progress=False, log_every=1, sample_every=100, threads=1)
         values.update(overrides)
         return TrainConfig(**values)
 
@@ -48,3 +48,11 @@ class OptimizerStepCounter:
 
 def parameters_of(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {name: tensor.detach().clone() for name, tensor in module.state_dict().items()}
+
+
+@pytest.fixture
+def no_plots(monkeypatch):
+    """Skip the matplotlib outputs (samples, final plots) in tests of the loop itself: they cost
+    about a second per run and are checked by the run-directory tests."""
+    monkeypatch.setattr("gan_course.train.trainer.save_final_plots", lambda *args, **kwargs: [])
+    monkeypatch.setattr("gan_course.train.trainer.save_samples", lambda *args, **kwargs: None)

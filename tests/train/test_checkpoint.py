@@ -82,7 +82,7 @@ def test_checkpoint_without_the_required_keys_is_refused(tmp_path):
 
 
 @pytest.fixture
-def ring_run(tmp_path):
+def ring_run(tmp_path, no_plots):
     """A one-epoch ring run with an EMA, on 256 points."""
     config = TrainConfig(out_dir=str(tmp_path), name="tiny", n_points=256, batch_size=64, epochs=1,
                          ema_decay=0.9, progress=False, width=16)

@@ -11,7 +11,7 @@ from gan_course.train.history import EPOCH_COLUMNS, STEP_COLUMNS
 
 
 def _filled() -> History:
-    history = History("energy_distance")
+    history = History(metric_name="energy_distance")
     history.log_step(step=10, epoch=1, d_loss=1.25, g_loss=0.5, d_real=0.75, time=0.1)
     history.log_step(step=20, epoch=1, d_loss=1.0, g_loss=float("nan"), d_real=0.5, time=0.2)
     history.log_epoch(epoch=1, d_loss=1.125, g_loss=0.5, metric=3.5, lr_d=2e-4, lr_g=2e-4, time=0.25)

@@ -1,0 +1,387 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Assignment 01 — The vanilla GAN and the DCGAN
+#
+# A generative adversarial network (GAN) trains two networks against each other
+# (Goodfellow et al. 2014, *Generative Adversarial Nets*, https://arxiv.org/abs/1406.2661):
+#
+# * the **generator** $G$ maps noise $z \sim \mathcal N(0, I)$ to a sample $G(z)$;
+# * the **discriminator** $D$ maps a sample to a **logit** $D(x) \in \mathbb R$; $\sigma(D(x))$ is its
+#   belief that $x$ is real.
+#
+# In this assignment you write the pieces that turn these two networks into a GAN: the
+# discriminator loss, the two generator losses of the paper, the scores we monitor, and the
+# weight initialisation of the DCGAN (Radford et al. 2015, *Unsupervised Representation Learning with
+# Deep Convolutional GANs*, https://arxiv.org/abs/1511.06434). Then you train a DCGAN with **your**
+# functions and read its training curves.
+#
+# **How to work.** Fill in every cell that says `raise NotImplementedError()`, run the test cell
+# below it, and read its message if it fails. `gan-course check 01_vanilla_dcgan` runs all the
+# visible tests at once. The grader runs further hidden tests on your functions alone: only the
+# cells tagged `grader-setup` (the imports below) exist there, so your graded functions may use
+# `torch`, `torch.nn`, `torch.nn.functional`, `numpy` and `math`, but **not** `gan_course`
+# (a graded function that calls the package's reference implementation gets no credit).
+#
+# **Compute.** Every training cell reads its size from `gan_course.budget`: by default it trains for
+# real (a few minutes on a laptop CPU); with `GAN_COURSE_BUDGET=grader` (set by the grader) the
+# whole notebook runs in well under a minute.
+
+# %% nbgrader={"grade": false, "grade_id": "setup_imports", "locked": true, "schema_version": 3, "solution": false} tags=["grader-setup"]
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# %% [markdown]
+# The rest of the notebook (data, training, plots) uses the `gan_course` package. Tiny models run
+# fastest on one CPU thread under the grader's budget.
+
+# %%
+# %matplotlib inline
+from dataclasses import replace
+
+from gan_course import budget
+from gan_course.data import load_dataset, synthetic_like
+from gan_course.errors import DatasetNotFoundError
+from gan_course.losses import get_loss
+from gan_course.models import build_models
+from gan_course.plotting import image_grid, plot_losses, plot_scores
+from gan_course.sampling import generate, noise
+from gan_course.train import TrainConfig, train
+
+torch.set_num_threads(budget.pick(full=torch.get_num_threads(), grader=1))
+print("budget:", budget.current())
+
+# %% [markdown]
+# ## 1. The discriminator loss
+#
+# $D$ is a binary classifier: real samples are class 1, generated ones class 0. With logits
+# $\ell_r = D(x)$ and $\ell_f = D(G(z))$, its loss is the binary cross-entropy (BCE) of both
+# batches, each averaged over its batch:
+#
+# $$\mathcal L_D = -\frac1B\sum_i \Big[y \log \sigma(\ell_{r,i}) + (1-y)\log\big(1-\sigma(\ell_{r,i})\big)\Big]
+#   \;-\; \frac1B\sum_i \log\big(1-\sigma(\ell_{f,i})\big),$$
+#
+# where the real target is normally $y = 1$. **One-sided label smoothing** (Salimans et al. 2016,
+# *Improved Techniques for Training GANs*, https://arxiv.org/abs/1606.03498, section 3.4) sets
+# $y = 0.9$ for the real samples only, so that $D$ is never rewarded for being overconfident;
+# the fake targets stay 0.
+#
+# **Numerics.** Never compute $\log\sigma(\ell)$ as `torch.log(torch.sigmoid(l))`: for $\ell = -100$
+# the sigmoid rounds to 0 and the log to $-\infty$. Work with logits:
+# $-\log\sigma(\ell) = \operatorname{softplus}(-\ell)$ and $-\log(1-\sigma(\ell)) = \operatorname{softplus}(\ell)$,
+# which is what `F.binary_cross_entropy_with_logits` does. Your loss must accept logits of shape
+# `(B,)` or `(B, 1)`, return a 0-dim tensor, and stay differentiable.
+
+# %% nbgrader={"grade": false, "grade_id": "discriminator_loss", "locked": false, "schema_version": 3, "solution": true}
+def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+    """Mean BCE of the real logits against `real_label` plus mean BCE of the fake logits against 0.
+
+    real_logits, fake_logits: (B,) or (B, 1) raw discriminator outputs. Returns a 0-dim tensor.
+    """
+    ### BEGIN SOLUTION
+    real_loss = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+    fake_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real_loss + fake_loss
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_discriminator_loss", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+zeros = torch.zeros(8)
+loss = discriminator_loss(zeros, zeros)
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, \
+    "return one number for the batch: a 0-dim tensor (average with .mean(), never a Python float)"
+assert abs(loss.item() - 2 * math.log(2)) < 1e-5, \
+    "with logits 0, D(x) = D(G(z)) = 1/2 and each BCE term is log 2, so the loss is 2 log 2"
+confident = discriminator_loss(torch.full((8,), 20.0), torch.full((8,), -20.0))
+assert confident.item() < 1e-6, "a discriminator that is right and confident should have a loss close to 0"
+assert abs(discriminator_loss(torch.full((16,), 3.0), torch.zeros(16)).item()
+           - discriminator_loss(torch.full((4,), 3.0), torch.zeros(4)).item()) < 1e-6, \
+    "the loss must not depend on the batch size: average over the batch, do not sum"
+smoothed = discriminator_loss(torch.full((8,), 10.0), torch.full((8,), -10.0), real_label=0.9)
+assert abs(smoothed.item() - (F.softplus(torch.tensor(10.0)) - 9.0 + F.softplus(torch.tensor(-10.0))).item()) < 1e-4, \
+    "with real_label=0.9 a very confident D(x) is penalised: the real target is 0.9, the fake target stays 0"
+column = discriminator_loss(torch.full((8, 1), 2.0), torch.full((8, 1), -1.0))
+assert abs(column.item() - discriminator_loss(torch.full((8,), 2.0), torch.full((8,), -1.0)).item()) < 1e-6, \
+    "logits of shape (B, 1) must give the same loss as (B,): build targets with the logits' own shape"
+huge = discriminator_loss(torch.full((4,), -100.0), torch.full((4,), 100.0))
+assert torch.isfinite(huge), "logits of magnitude 100 must give a finite loss: compute the log-sigmoid from logits"
+logits = torch.zeros(4, requires_grad=True)
+discriminator_loss(logits, torch.zeros(4)).backward()
+assert logits.grad is not None and torch.isfinite(logits.grad).all(), "the loss must be differentiable in the logits"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("01_vanilla_dcgan", "discriminator_loss", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2. Two generator losses
+#
+# Goodfellow et al. write the game as $\min_G \max_D\, \mathbb E_x[\log D(x)] + \mathbb E_z[\log(1 - D(G(z)))]$.
+# The generator's part of it is the **minimax** (saturating) loss
+#
+# $$\mathcal L_G^{\text{minimax}} = \frac1B\sum_i \log\big(1 - \sigma(\ell_{f,i})\big),$$
+#
+# which $G$ minimises. Early in training $D$ rejects the fakes easily ($\ell_f \ll 0$), where
+# this loss is flat: $G$ receives almost no gradient. The same paper therefore trains $G$ with the
+# **non-saturating** loss, the BCE of the fake logits against the *real* label:
+#
+# $$\mathcal L_G^{\text{NS}} = -\frac1B\sum_i \log \sigma(\ell_{f,i}).$$
+#
+# Both have the same fixed point, but very different gradients where it matters. Compute both
+# stably from logits: $\log(1 - \sigma(\ell)) = -\operatorname{softplus}(\ell)$.
+
+# %% nbgrader={"grade": false, "grade_id": "generator_loss", "locked": false, "schema_version": 3, "solution": true}
+def generator_loss(fake_logits):
+    """Non-saturating generator loss: mean BCE of the fake logits against 1. (B,) or (B, 1) -> 0-dim."""
+    ### BEGIN SOLUTION
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_generator_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+assert abs(generator_loss(torch.zeros(8)).item() - math.log(2)) < 1e-5, \
+    "with logit 0, D(G(z)) = 1/2 and -log(1/2) = log 2"
+assert generator_loss(torch.full((8,), 30.0)).item() < 1e-6, \
+    "when D is fooled (large positive logits) the generator's loss should be close to 0"
+assert generator_loss(torch.full((8,), -3.0)).item() > generator_loss(torch.full((8,), 3.0)).item(), \
+    "the generator's loss must fall as D(G(z)) rises: check the target (the generator wants D to say 'real')"
+far = generator_loss(torch.full((4,), -100.0))
+assert torch.isfinite(far) and abs(far.item() - 100.0) < 1e-3, \
+    "for a logit of -100 the loss is softplus(100) = 100: compute it from logits, not from sigmoid"
+assert abs(generator_loss(torch.full((8, 1), 1.5)).item() - generator_loss(torch.full((8,), 1.5)).item()) < 1e-6, \
+    "(B, 1) logits must give the same loss as (B,)"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("01_vanilla_dcgan", "generator_loss", globals())
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "minimax_generator_loss", "locked": false, "schema_version": 3, "solution": true}
+def minimax_generator_loss(fake_logits):
+    """Saturating (original minimax) loss: mean of log(1 - sigmoid(fake_logits)), computed stably.
+
+    (B,) or (B, 1) -> 0-dim tensor, minimised by the generator.
+    """
+    ### BEGIN SOLUTION
+    return -F.softplus(fake_logits).mean()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_minimax_generator_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+assert abs(minimax_generator_loss(torch.zeros(8)).item() - math.log(0.5)) < 1e-5, \
+    "with logit 0, log(1 - 1/2) = -log 2"
+assert minimax_generator_loss(torch.full((8,), 2.0)).item() < minimax_generator_loss(torch.full((8,), -2.0)).item(), \
+    "the generator minimises this loss, so it must fall as D(G(z)) rises"
+high = minimax_generator_loss(torch.full((4,), 100.0))
+assert torch.isfinite(high) and abs(high.item() + 100.0) < 1e-3, \
+    "for a logit of 100, log(1 - sigmoid(100)) = -softplus(100) = -100; 1 - sigmoid(100) rounds to 0 in float32"
+logits = torch.full((4,), -8.0, requires_grad=True)
+minimax_generator_loss(logits).backward()
+assert 0 < logits.grad.abs().max().item() < 1e-3, \
+    "when D confidently rejects the fakes (logit -8) the minimax loss is nearly flat: that is its saturation"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("01_vanilla_dcgan", "minimax_generator_loss", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Here is the saturation in one picture: the gradient each loss sends back to a fake logit
+# (autograd through **your** two functions). Where $D$ rejects the fakes confidently, on the left,
+# the minimax gradient vanishes while the non-saturating one stays close to $-1$.
+
+# %%
+from matplotlib.figure import Figure
+
+grid = torch.linspace(-10, 10, 201, requires_grad=True)
+slopes = {}
+for name, loss_fn in {"non-saturating": generator_loss, "minimax": minimax_generator_loss}.items():
+    (grad,) = torch.autograd.grad(loss_fn(grid), grid)
+    slopes[name] = grad * len(grid)  # d loss / d logit of one sample (the loss averages over 201)
+fig = Figure(figsize=(6, 3.2), layout="constrained")
+ax = fig.add_subplot()
+for name, slope in slopes.items():
+    ax.plot(grid.detach(), slope, label=name)
+ax.set_xlabel("fake logit  D(G(z))")
+ax.set_ylabel("d loss / d logit")
+ax.axvline(0, color="0.7", linewidth=0.8)
+ax.legend()
+fig
+
+# %% [markdown]
+# ## 3. What we monitor: $D(x)$ and $D(G(z))$
+#
+# The losses alone are hard to read. We also track the mean probabilities the discriminator gives
+# to a real batch and a fake batch, $\overline{\sigma(\ell_r)}$ and $\overline{\sigma(\ell_f)}$.
+# At the theoretical equilibrium ($p_g = p_{\text{data}}$) the optimal discriminator outputs $1/2$
+# everywhere (Goodfellow et al. 2014, proposition 1). Return them as **Python floats**, so they can
+# be logged without keeping the graph alive.
+
+# %% nbgrader={"grade": false, "grade_id": "discriminator_scores", "locked": false, "schema_version": 3, "solution": true}
+def discriminator_scores(real_logits, fake_logits):
+    """(mean D(x), mean D(G(z))) as probabilities, a tuple of two Python floats."""
+    ### BEGIN SOLUTION
+    return torch.sigmoid(real_logits).mean().item(), torch.sigmoid(fake_logits).mean().item()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_discriminator_scores", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+scores = discriminator_scores(torch.zeros(8), torch.zeros(8))
+assert isinstance(scores, tuple) and len(scores) == 2, "return a tuple (mean D(x), mean D(G(z)))"
+assert all(type(s) is float for s in scores), "return Python floats (use .item()), not tensors"
+assert abs(scores[0] - 0.5) < 1e-6 and abs(scores[1] - 0.5) < 1e-6, "a logit of 0 is a probability of 1/2"
+real_p, fake_p = discriminator_scores(torch.tensor([10.0, -10.0]), torch.full((2,), -10.0))
+assert abs(real_p - 0.5) < 1e-4, "average the probabilities, not the logits: sigmoid(10) and sigmoid(-10) average to 1/2"
+assert fake_p < 1e-3, "D(G(z)) is the mean probability of the fake batch"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("01_vanilla_dcgan", "discriminator_scores", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. DCGAN weight initialisation
+#
+# Radford et al. (section 4) initialise every weight from $\mathcal N(0, 0.02^2)$. The common
+# implementation (the PyTorch DCGAN example) does this for convolution and transposed-convolution
+# weights, draws the BatchNorm scales from $\mathcal N(1, 0.02^2)$ so each BatchNorm starts close to the
+# identity, and zeroes the BatchNorm shifts. Write it as a function of **one module**, so it can be
+# used as `model.apply(dcgan_weights_init)` (which calls it on every submodule); leave every other
+# module as it is.
+
+# %% nbgrader={"grade": false, "grade_id": "dcgan_weights_init", "locked": false, "schema_version": 3, "solution": true}
+def dcgan_weights_init(module):
+    """In place: Conv/ConvTranspose weights ~ N(0, 0.02); BatchNorm weight ~ N(1, 0.02), bias 0."""
+    ### BEGIN SOLUTION
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_dcgan_weights_init", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(64, 64, 4), nn.BatchNorm2d(512), nn.ConvTranspose2d(64, 64, 4), nn.Linear(64, 64))
+linear_before = net[3].weight.detach().clone()
+net.apply(dcgan_weights_init)
+for index in (0, 2):
+    w = net[index].weight.detach()
+    assert abs(w.mean().item()) < 2e-3 and abs(w.std().item() - 0.02) < 1e-3, \
+        f"{type(net[index]).__name__} weights should be drawn from N(0, 0.02): mean 0, standard deviation 0.02"
+bn = net[1]
+assert abs(bn.weight.mean().item() - 1.0) < 5e-3 and abs(bn.weight.std().item() - 0.02) < 5e-3, \
+    "BatchNorm scales (weight) should be drawn from N(1, 0.02), so each BatchNorm starts close to the identity"
+assert torch.all(bn.bias == 0), "BatchNorm shifts (bias) should be zero"
+assert torch.equal(net[3].weight, linear_before), "other modules (here a Linear layer) must be left untouched"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("01_vanilla_dcgan", "dcgan_weights_init", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. Train a DCGAN with your functions
+#
+# The course's data set here is MNIST. Where it is not on the machine (it cannot be downloaded
+# offline) the next cell says so and falls back to Fashion-MNIST, and to tiny synthetic images
+# if even that is missing, so the notebook always runs.
+
+# %%
+N_IMAGES = budget.pick(full=None, grader=512)  # None: the whole training split
+data = None
+for DATASET in ("mnist", "fashion-mnist"):
+    try:
+        data = load_dataset(DATASET, max_items=N_IMAGES)
+        break
+    except DatasetNotFoundError as error:
+        print(f"{DATASET} is not available here: {str(error)[:160]}")
+if data is None:
+    print("no image data set found: training on tiny synthetic images instead")
+    DATASET, data = "mnist", synthetic_like("mnist", n=256)
+print("training on", data)
+image_grid(data.sample(32, generator=torch.Generator().manual_seed(0))[0], title=f"real {data.name}")
+
+# %% [markdown]
+# The package's trainer runs the loop of Goodfellow et al. (algorithm 1, one $D$ step per $G$ step)
+# with the DCGAN architecture for 28x28 images and Adam($2\cdot10^{-4}$, $\beta_1 = 0.5$) as in
+# Radford et al. Everything that defines the GAN is yours: the models are initialised with your
+# `dcgan_weights_init`, and the objective is your `discriminator_loss` / `generator_loss` pair.
+
+# %%
+config = TrainConfig(
+    name="01-dcgan", model="dcgan", dataset=DATASET, strategy="gan", seed=0,
+    epochs=budget.pick(full=5, grader=1),
+    max_steps=budget.pick(full=None, grader=6),
+    batch_size=budget.pick(full=128, grader=32),
+    width=budget.pick(full=32, grader=8),
+    log_every=budget.pick(full=10, grader=1),
+    grid_size=64,
+)
+torch.manual_seed(config.seed)
+G, D = build_models("dcgan", data_shape=data.shape, num_classes=data.num_classes, width=config.width)
+G.apply(dcgan_weights_init)
+D.apply(dcgan_weights_init)
+your_bce = replace(get_loss("bce"), name="bce (yours)", d_loss=discriminator_loss, g_loss=generator_loss)
+result = train(config, data=data, generator=G, discriminator=D, loss=your_bce, overwrite=True)
+print(f"{result.steps} steps in {result.train_time:.1f} s; run directory: {result.run_dir}")
+
+# %%
+plot_losses(result.history, title="DCGAN losses (your BCE pair)")
+
+# %%
+plot_scores(result.history, title="mean D(x) and D(G(z)) during training")
+
+# %%
+z = noise(64, G.latent_dim, seed=1)
+image_grid(generate(G, z), title=f"generated after {result.epochs} epoch(s)")
+
+# %% [markdown]
+# Your `discriminator_scores` on a fresh batch, with $D$ in evaluation mode (BatchNorm uses its running
+# statistics here, so the numbers differ a little from the training-mode values logged above):
+
+# %%
+device = next(D.parameters()).device  # the trainer may have moved the models to a GPU
+real, _ = data.sample(256, generator=torch.Generator().manual_seed(2), device=device)
+fake = generate(G, noise(256, G.latent_dim, seed=3)).to(device)
+with torch.no_grad():
+    D.eval()
+    d_real, d_fake = discriminator_scores(D(real), D(fake))
+    D.train()
+print(f"D(x) = {d_real:.3f}   D(G(z)) = {d_fake:.3f}")
+
+# %% [markdown]
+# ## 6. Written answer
+#
+# Interpret your run. Describe the loss curves and the curves of $D(x)$ and $D(G(z))$ over training:
+# which phases do you see, which network is "winning" when, and what would these curves look like
+# at the theoretical equilibrium? Does a falling generator loss mean the samples are getting better?
+# Use your figures (train with the full budget) and what you learnt about saturation in section 2.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "loss_curves_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
+# **Model answer (for graders).** A good answer refers to the student's own curves and makes these points:
+#
+# * *Start:* $D$ learns fastest. $D(x)$ rises towards 1 and $D(G(z))$ falls towards 0 in the first
+#   few hundred steps; $\mathcal L_D$ drops and $\mathcal L_G$ (non-saturating) rises.
+# * *Then:* the curves do not converge like a supervised loss; they oscillate around a plateau.
+#   $D(x)$ typically settles around 0.6–0.8 and $D(G(z))$ around 0.2–0.4: $D$ keeps an edge, $G$ keeps
+#   catching up. Spikes are moments where one player overtakes the other.
+# * *Equilibrium:* $D(x) = D(G(z)) = 1/2$, $\mathcal L_D = 2\log 2 \approx 1.39$ and
+#   $\mathcal L_G^{\text{NS}} = \log 2 \approx 0.69$. A GAN rarely sits there.
+# * *Losses are not a quality measure:* each loss is measured against a moving opponent, so a lower
+#   $\mathcal L_G$ may only mean a weaker $D$. Sample grids (or FID, assignment 05) judge quality.
+#   Warning signs: $D(G(z)) \to 0$ with $\mathcal L_G$ growing (D wins, G gets no useful signal; with
+#   the minimax loss this is exactly where the gradient saturates), or identical samples (mode collapse).
+# * Full marks: phases identified on their own plot (2), equilibrium values (1), losses ≠ quality (1).

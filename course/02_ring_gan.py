@@ -1,0 +1,441 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Assignment 02 — A GAN for a 2D ring
+#
+# Images hide what a GAN does: we cannot see the whole distribution of 784-dimensional digits at
+# once. In two dimensions we can. In this assignment you write a complete GAN for a 2D data set —
+# the data, both networks, one training step for each player — train it, and measure how close the
+# generated distribution is to the real one with the **energy distance**.
+#
+# The losses are those of assignment 01 (Goodfellow et al. 2014, https://arxiv.org/abs/1406.2661,
+# with the non-saturating generator loss and one-sided label smoothing, Salimans et al. 2016,
+# https://arxiv.org/abs/1606.03498). They are provided in a `grader-setup` cell below, exactly as
+# 01 defines them; your step functions may call them.
+#
+# **How to work.** Fill in every `raise NotImplementedError()`, run the test cell below it, read
+# its message if it fails; `gan-course check 02_ring_gan` runs all visible tests. Graded code may
+# use only what the `grader-setup` cells provide (`torch`, `torch.nn`, `torch.nn.functional`,
+# `torch.utils.data.Dataset`, `numpy`, `math`, the two losses) — never `gan_course`.
+
+# %% nbgrader={"grade": false, "grade_id": "setup_imports", "locked": true, "schema_version": 3, "solution": false} tags=["grader-setup"]
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import Dataset
+
+# %% nbgrader={"grade": false, "grade_id": "setup_losses", "locked": true, "schema_version": 3, "solution": false} tags=["grader-setup"]
+def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+    """Assignment 01: mean BCE of the real logits against real_label plus mean BCE of the fake logits against 0."""
+    real_loss = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+    fake_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return real_loss + fake_loss
+
+
+def generator_loss(fake_logits):
+    """Assignment 01: the non-saturating generator loss, mean BCE of the fake logits against 1."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+# %%
+# %matplotlib inline
+from gan_course import budget
+from gan_course.metrics import energy_distance as reference_energy_distance
+from gan_course.plotting import plot_critic_heatmap, plot_losses, plot_scatter
+
+torch.set_num_threads(1)  # tiny MLPs: one thread is faster than several (no hand-offs between cores)
+print("budget:", budget.current())
+
+# %% [markdown]
+# ## 1. The data
+#
+# Draw $\theta \sim U(0, 2\pi)$ and a radial noise $r \sim \mathcal N(0, 1)$. Each point lies on a
+# circle of radius $10 + r$, but the two halves of the circle are shifted apart:
+#
+# $$x = \begin{cases}
+#  \big((10 + r)\cos\theta,\; (10 + r)\sin\theta + 10\big) & \text{if } \pi/2 \le \theta \le 3\pi/2 \text{ (left half, moved up)}\\
+#  \big((10 + r)\cos\theta,\; (10 + r)\sin\theta - 10\big) & \text{otherwise (right half, moved down).}
+# \end{cases}$$
+#
+# Write it as a `torch.utils.data.Dataset` that draws all `n` points **once** in `__init__`
+# (float32), reproducibly from `seed` and without touching the global random state (use a private
+# `torch.Generator().manual_seed(seed)`), so that two data sets with the same seed are identical
+# whatever ran before. `__getitem__(i)` returns point `i` as a float32 tensor of shape `(2,)`.
+# Vectorise: draw all the angles at once.
+
+# %% nbgrader={"grade": false, "grade_id": "RingDataset", "locked": false, "schema_version": 3, "solution": true}
+class RingDataset(Dataset):
+    """The shifted ring: n float32 points of shape (2,), drawn once in __init__ from `seed`."""
+
+    def __init__(self, n=10000, seed=0):
+        ### BEGIN SOLUTION
+        generator = torch.Generator().manual_seed(seed)
+        theta = torch.rand(n, generator=generator) * 2 * math.pi  # (n,)
+        r = torch.randn(n, generator=generator)  # (n,)
+        left = (theta >= math.pi / 2) & (theta <= 3 * math.pi / 2)
+        shift = torch.where(left, 10.0, -10.0)  # (n,)
+        self.points = torch.stack(((10 + r) * torch.cos(theta), (10 + r) * torch.sin(theta) + shift), dim=1)  # (n, 2)
+        ### END SOLUTION
+
+    def __len__(self):
+        ### BEGIN SOLUTION
+        return len(self.points)
+        ### END SOLUTION
+
+    def __getitem__(self, index):
+        ### BEGIN SOLUTION
+        return self.points[index]
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_RingDataset", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+ring = RingDataset(n=4000, seed=1)
+assert isinstance(ring, Dataset), "RingDataset must subclass torch.utils.data.Dataset"
+assert len(ring) == 4000, "__len__ must return n"
+assert RingDataset().__len__() == 10000, "the default n is 10000"
+item = ring[0]
+assert isinstance(item, torch.Tensor) and item.shape == (2,) and item.dtype == torch.float32, \
+    "__getitem__ must return one point: a float32 tensor of shape (2,)"
+assert torch.equal(ring[5], ring[5]), "the points are drawn once in __init__: the same index must give the same point"
+torch.manual_seed(123)
+again = RingDataset(n=4000, seed=1)
+assert torch.equal(again[17], ring[17]), \
+    "the same seed must give the same points whatever the global random state: use torch.Generator().manual_seed(seed)"
+assert not torch.equal(RingDataset(n=4000, seed=2)[17], ring[17]), "another seed must give other points"
+points = torch.stack([ring[i] for i in range(len(ring))])  # (n, 2)
+left, right = points[points[:, 0] < -2], points[points[:, 0] > 2]
+radius_left = (left - torch.tensor([0.0, 10.0])).norm(dim=1)
+radius_right = (right - torch.tensor([0.0, -10.0])).norm(dim=1)
+assert abs(radius_left.mean().item() - 10) < 0.3 and abs(radius_right.mean().item() - 10) < 0.3, \
+    "the left half (x < 0) should be a circle of radius 10 around (0, 10), the right half around (0, -10)"
+assert 0.8 < radius_left.std().item() < 1.2, "the radius is 10 + r with r ~ N(0, 1): its spread should be about 1"
+assert abs(len(left) - len(right)) < 0.1 * len(points), "theta ~ U(0, 2 pi): both halves hold about as many points"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("02_ring_gan", "RingDataset", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2. The two networks
+#
+# Both are multilayer perceptrons with LeakyReLU(0.2) activations (Radford et al. 2015 found the
+# leaky slope helps the discriminator pass gradients back to the generator, https://arxiv.org/abs/1511.06434).
+#
+# * **Generator:** `latent_dim -> 128 -> 256 -> 256 -> 2`, LeakyReLU(0.2) between layers and **no**
+#   output activation (the data are not bounded to $[-1, 1]$).
+# * **Discriminator:** `2 -> 128 -> 256 -> 128 -> 1`, each hidden layer followed by LeakyReLU(0.2)
+#   and `Dropout(0.3)`, returning a **logit** (no sigmoid: the loss works on logits). Dropout slows
+#   the discriminator down and makes it less certain, which keeps the generator's gradient useful.
+#
+# `nn.Sequential` is enough for both.
+
+# %% nbgrader={"grade": false, "grade_id": "make_generator", "locked": false, "schema_version": 3, "solution": true}
+def make_generator(latent_dim=100):
+    """MLP latent_dim -> 128 -> 256 -> 256 -> 2 with LeakyReLU(0.2) between layers; (B, latent_dim) -> (B, 2)."""
+    ### BEGIN SOLUTION
+    return nn.Sequential(
+        nn.Linear(latent_dim, 128), nn.LeakyReLU(0.2),
+        nn.Linear(128, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 256), nn.LeakyReLU(0.2),
+        nn.Linear(256, 2),
+    )
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_make_generator", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+G = make_generator(latent_dim=8)
+assert isinstance(G, nn.Module), "return an nn.Module (e.g. an nn.Sequential)"
+out = G(torch.randn(5, 8))
+assert out.shape == (5, 2), "the generator maps (B, latent_dim) noise to (B, 2) points"
+linears = [m for m in G.modules() if isinstance(m, nn.Linear)]
+assert [(m.in_features, m.out_features) for m in linears] == [(8, 128), (128, 256), (256, 256), (256, 2)], \
+    "the layers are latent_dim -> 128 -> 256 -> 256 -> 2"
+slopes = [m.negative_slope for m in G.modules() if isinstance(m, nn.LeakyReLU)]
+assert slopes == [0.2, 0.2, 0.2], "use LeakyReLU(0.2) between the layers, and nothing after the last one"
+assert sum(p.numel() for p in make_generator().parameters()) == 112258, \
+    "with the default latent_dim=100 the generator has 112258 parameters"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("02_ring_gan", "make_generator", globals())
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "make_discriminator", "locked": false, "schema_version": 3, "solution": true}
+def make_discriminator():
+    """MLP 2 -> 128 -> 256 -> 128 -> 1, LeakyReLU(0.2) and Dropout(0.3) after each hidden layer; returns logits."""
+    ### BEGIN SOLUTION
+    return nn.Sequential(
+        nn.Linear(2, 128), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+        nn.Linear(128, 256), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+        nn.Linear(256, 128), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+        nn.Linear(128, 1),
+    )
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_make_discriminator", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+D = make_discriminator()
+linears = [m for m in D.modules() if isinstance(m, nn.Linear)]
+assert [(m.in_features, m.out_features) for m in linears] == [(2, 128), (128, 256), (256, 128), (128, 1)], \
+    "the layers are 2 -> 128 -> 256 -> 128 -> 1"
+assert [m.p for m in D.modules() if isinstance(m, nn.Dropout)] == [0.3, 0.3, 0.3], \
+    "put Dropout(0.3) after each of the three hidden layers (not after the output)"
+assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh)) for m in D.modules()), \
+    "return logits: no sigmoid at the end, the loss applies it (stably)"
+x = torch.randn(64, 2) * 20
+D.eval()
+assert torch.equal(D(x), D(x)), "in eval mode dropout is off, so the discriminator must be deterministic"
+D.train()
+assert not torch.equal(D(x), D(x)), "in train mode dropout is on: two calls should differ"
+assert D(x).numel() == 64, "one logit per point"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("02_ring_gan", "make_discriminator", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. One step for each player
+#
+# Algorithm 1 of Goodfellow et al. alternates a discriminator step and a generator step. Each step
+# must get three things right:
+#
+# 1. **Clear stale gradients** first (`opt.zero_grad()`): PyTorch *accumulates* into `.grad`, so
+#    gradients left over from the other player's step would leak into this one.
+# 2. **Only the right network learns.** In the discriminator step the fakes are a fixed input:
+#    compute `G(z).detach()` (or under `torch.no_grad()`), so no gradient flows into $G$. In the
+#    generator step the gradient must flow *through* $D$ into $G$, but only `opt_g` steps, so $D$'s
+#    parameters do not change.
+# 3. **Return the loss as a Python float** (`loss.item()`), the value computed before the step.
+#
+# The discriminator step uses 01's `discriminator_loss(D(real), D(G(z)), real_label)` with one-sided
+# label smoothing by default (`real_label=0.9`); the generator step uses 01's non-saturating
+# `generator_loss(D(G(z)))`.
+
+# %% nbgrader={"grade": false, "grade_id": "discriminator_step", "locked": false, "schema_version": 3, "solution": true}
+def discriminator_step(G, D, opt_d, real, z, real_label=0.9):
+    """One update of D on a real batch (B, 2) and fakes G(z); G gets no gradient. Returns the loss (float)."""
+    ### BEGIN SOLUTION
+    opt_d.zero_grad()
+    fake = G(z).detach()  # (B, 2): a fixed input for D, no gradient flows into G
+    loss = discriminator_loss(D(real), D(fake), real_label)
+    loss.backward()
+    opt_d.step()
+    return loss.item()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_discriminator_step", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+torch.manual_seed(0)
+G, D = nn.Linear(3, 2), nn.Linear(2, 1)  # tiny stand-ins without dropout, so the numbers are exact
+real, z = torch.randn(16, 2), torch.randn(16, 3)
+expected = discriminator_loss(D(real), D(G(z)), 0.9)
+(expected_grad,) = torch.autograd.grad(expected, D.weight)
+D.weight.grad = torch.full_like(D.weight, 100.0)  # a stale gradient from an earlier step
+before = D.weight.detach().clone()
+value = discriminator_step(G, D, torch.optim.SGD(D.parameters(), lr=1.0), real, z)
+assert type(value) is float, "return the loss as a Python float (loss.item())"
+assert abs(value - expected.item()) < 1e-5, \
+    "return the loss computed before the step, with 01's discriminator_loss and the default real_label=0.9"
+assert torch.allclose(before - D.weight.detach(), expected_grad, atol=1e-5), \
+    "one SGD step with lr=1 must move D's weight by exactly its fresh gradient: clear stale gradients first (zero_grad)"
+assert G.weight.grad is None, "G must receive no gradient in the discriminator step: detach the fakes"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("02_ring_gan", "discriminator_step", globals())
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "generator_step", "locked": false, "schema_version": 3, "solution": true}
+def generator_step(G, D, opt_g, z):
+    """One update of G with the non-saturating loss on D(G(z)); D's parameters do not change. Returns the loss (float)."""
+    ### BEGIN SOLUTION
+    opt_g.zero_grad()
+    loss = generator_loss(D(G(z)))
+    loss.backward()
+    opt_g.step()
+    return loss.item()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_generator_step", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+torch.manual_seed(1)
+G, D = nn.Linear(3, 2), nn.Linear(2, 1)
+z = torch.randn(16, 3)
+expected = generator_loss(D(G(z)))
+(expected_grad,) = torch.autograd.grad(expected, G.weight)
+G.weight.grad = torch.full_like(G.weight, 100.0)  # a stale gradient
+g_before, d_before = G.weight.detach().clone(), D.weight.detach().clone()
+value = generator_step(G, D, torch.optim.SGD(G.parameters(), lr=1.0), z)
+assert type(value) is float and abs(value - expected.item()) < 1e-5, \
+    "return 01's non-saturating generator_loss(D(G(z))) as a Python float, computed before the step"
+assert torch.allclose(g_before - G.weight.detach(), expected_grad, atol=1e-5), \
+    "one SGD step with lr=1 must move G's weight by exactly its fresh gradient: clear stale gradients first"
+assert torch.equal(D.weight.detach(), d_before), "the generator step must not change D's parameters"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("02_ring_gan", "generator_step", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Measuring the fit: the energy distance
+#
+# Loss curves do not tell us whether the generator is right. Between two distributions $P$ and $Q$
+# with $X, X' \sim P$ and $Y, Y' \sim Q$ independent, the **energy distance** (Székely & Rizzo 2013,
+# *Energy statistics*, https://doi.org/10.1016/j.jspi.2013.03.018) is
+#
+# $$\mathcal E(P, Q) = 2\,\mathbb E\|X - Y\| - \mathbb E\|X - X'\| - \mathbb E\|Y - Y'\| \;\ge 0,$$
+#
+# zero exactly when $P = Q$. For samples $a$ `(n, p)` and $b$ `(m, p)` we use the **V-statistic**:
+# each expectation is the mean over *all* pairs, $i = j$ included (so $\mathcal E(a, a) = 0$ exactly).
+# `torch.cdist` gives all pairwise Euclidean distances. Accept tensors or numpy arrays; compute in
+# float64 and return a Python float.
+
+# %% nbgrader={"grade": false, "grade_id": "energy_distance", "locked": false, "schema_version": 3, "solution": true}
+def energy_distance(a, b):
+    """V-statistic energy distance between point sets a (n, p) and b (m, p), as a float."""
+    ### BEGIN SOLUTION
+    a = torch.as_tensor(a, dtype=torch.float64)
+    b = torch.as_tensor(b, dtype=torch.float64)
+    return float(2 * torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_energy_distance", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+one = energy_distance(torch.tensor([[0.0]]), torch.tensor([[1.0]]))
+assert type(one) is float, "return a Python float"
+assert abs(one - 2.0) < 1e-9, "two single points at distance 1: 2 * 1 - 0 - 0 = 2"
+x = torch.randn(50, 3)
+assert abs(energy_distance(x, x)) < 1e-9, "the V-statistic of a set against itself is exactly 0"
+v = energy_distance(torch.tensor([[0.0], [2.0]]), torch.tensor([[0.0]]))
+assert abs(v - 1.0) < 1e-9, \
+    "a = {0, 2}, b = {0}: E|X-Y| = 1, E|X-X'| over all 4 pairs (i = j included) = 1, E|Y-Y'| = 0, so 2 - 1 - 0 = 1"
+assert abs(energy_distance(np.zeros((3, 2)), np.full((4, 2), 3.0)) - 2 * math.sqrt(18)) < 1e-9, \
+    "numpy arrays must work too, and the distance is the Euclidean norm over the p coordinates"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("02_ring_gan", "energy_distance", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. Train your GAN
+#
+# Your pieces make the whole GAN: the data set, the two networks, the two steps. The loop below
+# only feeds them batches (Adam with the DCGAN settings of Radford et al., learning rate
+# $2\cdot10^{-4}$, $\beta_1 = 0.5$). Every few epochs it scores 2000 generated points against 2000
+# fresh real points with your `energy_distance`; for reference, two independent real samples of that
+# size score about 0.01.
+
+# %%
+N_POINTS = budget.pick(full=10000, grader=2000)
+EPOCHS = budget.pick(full=60, grader=2)
+BATCH, LATENT_DIM, LR, BETAS = 128, 100, 2e-4, (0.5, 0.999)
+EVAL_EVERY = budget.pick(full=5, grader=1)
+
+ring = RingDataset(n=N_POINTS, seed=0)
+points = torch.stack([ring[i] for i in range(len(ring))])  # (n, 2), through your __getitem__
+held_out = RingDataset(n=2000, seed=1)
+fresh = torch.stack([held_out[i] for i in range(len(held_out))])  # (2000, 2) held-out real points
+torch.manual_seed(0)
+G, D = make_generator(LATENT_DIM), make_discriminator()
+opt_g = torch.optim.Adam(G.parameters(), lr=LR, betas=BETAS)
+opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=BETAS)
+noise_rng, order_rng = torch.Generator().manual_seed(1), torch.Generator().manual_seed(2)
+z_eval = torch.randn(2000, LATENT_DIM, generator=torch.Generator().manual_seed(3))
+
+
+def sample(n_or_z):
+    """Generated points (n, 2) without gradients, G in eval mode."""
+    G.eval()
+    with torch.no_grad():
+        out = G(n_or_z if torch.is_tensor(n_or_z) else torch.randn(n_or_z, LATENT_DIM))
+    G.train()
+    return out
+
+
+history = {"step": [], "d_loss": [], "g_loss": []}
+scores = {"epoch": [], "energy": []}
+for epoch in range(1, EPOCHS + 1):
+    for real in points[torch.randperm(len(points), generator=order_rng)].split(BATCH):
+        if len(real) < BATCH:
+            continue
+        d_loss = discriminator_step(G, D, opt_d, real, torch.randn(BATCH, LATENT_DIM, generator=noise_rng))
+        g_loss = generator_step(G, D, opt_g, torch.randn(BATCH, LATENT_DIM, generator=noise_rng))
+        history["step"].append(len(history["step"]) + 1)
+        history["d_loss"].append(d_loss)
+        history["g_loss"].append(g_loss)
+    if epoch % EVAL_EVERY == 0 or epoch == EPOCHS:
+        scores["epoch"].append(epoch)
+        scores["energy"].append(energy_distance(sample(z_eval), fresh))
+print(f"{len(history['step'])} steps; energy distance after {EPOCHS} epochs: {scores['energy'][-1]:.4f}")
+
+# %%
+plot_losses(history, title="your ring GAN: losses")
+
+# %%
+from matplotlib.figure import Figure
+
+fig = Figure(figsize=(6, 3), layout="constrained")
+ax = fig.add_subplot()
+ax.plot(scores["epoch"], scores["energy"], marker="o")
+ax.set_yscale("log")
+ax.set_xlabel("epoch")
+ax.set_ylabel("energy distance (log scale)")
+ax.set_title("generated vs fresh real points")
+fig
+
+# %% [markdown]
+# The generated points against the real ones (left), and where the generator puts its mass (right,
+# with the real density's contours). A generator that collapsed onto a few modes shows as a few
+# bright cells.
+
+# %%
+fake = sample(z_eval)
+plot_scatter(fresh, fake, title=f"after {EPOCHS} epochs")
+
+# %% [markdown]
+# What the discriminator believes, $\sigma(D(x))$ over the plane (dropout off). At the equilibrium of
+# the game it would be $1/2$ everywhere; in practice it still separates regions the generator
+# over- or under-fills.
+
+# %%
+plot_critic_heatmap(D, fresh[:500], fake[:500], probabilities=True, title="D(x) over the plane")
+
+# %% [markdown]
+# Your energy distance agrees with the package's implementation:
+
+# %%
+print(f"yours: {energy_distance(fake, fresh):.6f}   gan_course: {reference_energy_distance(fake, fresh):.6f}")
+print(f"real vs real (the floor at this size): {energy_distance(points[:2000], fresh):.4f}")
+
+# %% [markdown]
+# ## 6. Written answer
+#
+# Can your GAN produce a convincing facsimile of the distribution? **Show it**: refer to your scatter
+# plot, the density panel and the energy distance curve (train with the full budget), compare with
+# the real-vs-real floor, and describe what the generator gets right and wrong (the two half-circles,
+# the gaps between them, the radial spread, the ends of the arcs). If it fails, say how (mode
+# collapse, oscillation) and what you would change.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "facsimile_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
+# **Model answer (for graders).** With the full budget the generated cloud covers both shifted
+# half-circles with roughly the right thickness; the energy distance falls from order 10 at the start
+# to a few hundredths, within a small factor of the real-vs-real floor (about 0.01 at 2000 points),
+# though it fluctuates from epoch to epoch because the GAN iterates oscillate. Typical flaws the
+# student should *name* from their plots: points smeared across the gaps between the two arcs (a
+# continuous generator maps a connected latent space onto a disconnected support, so it must put
+# some mass in between), under-filled ends of the arcs, a radial spread that is too narrow, or one arc
+# denser than the other (partial mode collapse). Full marks: a claim backed by their own scatter/density
+# (2), the energy distance compared with the floor (1), at least one concrete flaw explained (1).

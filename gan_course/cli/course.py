@@ -1,0 +1,72 @@
+"""``gan-course course build``: regenerate the course notebooks from ``course/<id>.py``.
+
+For instructors::
+
+    gan-course course build            # write solutions/<id>/<id>.ipynb and assignments/<id>/<id>.ipynb
+    gan-course course build --check    # exit 1 when the committed trees are out of date (CI)
+    gan-course course build --dry-run  # read and validate the sources, write nothing
+
+See :mod:`gan_course.course_build`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EXIT_STALE = 1  # --check found out-of-date files
+
+
+def add_parser(subparsers) -> None:
+    from gan_course.course_build import ASSIGNMENTS
+
+    parser = subparsers.add_parser(
+        "course",
+        help="instructor tools for the course notebooks (build the generated trees)",
+        description="Instructor tools for the nbgrader course of this package.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=type(parser))
+    build = actions.add_parser(
+        "build",
+        help="regenerate solutions/ and assignments/ from the jupytext sources in course/",
+        description=(
+            "Regenerate solutions/<id>/<id>.ipynb (the nbgrader source notebooks) and assignments/<id>/<id>.ipynb "
+            "(the student versions, made by nbgrader generate_assignment) from course/<id>.py. The output is "
+            "deterministic: run it after every edit of a source and commit the result."
+        ),
+        epilog="examples:\n  gan-course course build\n  gan-course course build --check\n"
+        "  gan-course course build --assignment 02_ring_gan --dry-run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument("--check", action="store_true",
+                       help="write nothing; exit 1 listing the generated files that are out of date")
+    build.add_argument("--dry-run", action="store_true", help="read and validate the sources only; write nothing")
+    build.add_argument("--assignment", action="append", choices=ASSIGNMENTS, metavar="ID",
+                       help=f"only this assignment (repeatable; default all: {', '.join(ASSIGNMENTS)})")
+    build.add_argument("--course-dir", type=Path, default=None,
+                       help="the course checkout holding course/ (default $GAN_COURSE_COURSE or the source checkout)")
+    build.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gan_course.course_build import ASSIGNMENTS, build
+
+    assignments = tuple(args.assignment or ASSIGNMENTS)
+    report = build(course_dir=args.course_dir, assignments=assignments, check=args.check, dry_run=args.dry_run)
+    if args.dry_run:
+        print(f"dry run: {len(assignments)} source(s) valid; would write:")
+        for path in report.files:
+            print(f"  {path}")
+        return 0
+    if args.check:
+        if report.stale:
+            print("out of date (run `gan-course course build` and commit the result):")
+            for path in report.stale:
+                print(f"  {path}")
+            return EXIT_STALE
+        print(f"up to date: {len(report.files)} generated notebooks")
+        return 0
+    for path in report.written:
+        print(f"wrote {path}")
+    print(f"{len(report.written)} of {len(report.files)} generated notebooks changed")
+    return 0

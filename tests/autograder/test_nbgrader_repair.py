@@ -1,0 +1,52 @@
+"""Does the copy handed to nbgrader always autograde: cells restored, ids unique, outputs kept?"""
+
+from __future__ import annotations
+
+import copy
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_output
+
+from autograder.course import nbgrader_metadata
+from autograder.gradebook import repair_submission, verdict_outputs
+from autograder.verdict import Verdict
+
+from .course_fixture import source_notebook, student_version
+
+
+def _ids(notebook):
+    return [nbgrader_metadata(c).get("grade_id") for c in notebook.cells]
+
+
+def test_deleted_nbgrader_cells_come_back_after_their_predecessor():
+    release = student_version(source_notebook())
+    submission = copy.deepcopy(release)
+    submission.cells = [c for c in submission.cells if nbgrader_metadata(c).get("grade_id") not in {"discriminator_loss", "test_discriminator_loss"}]
+    repaired = repair_submission(submission, release)
+    assert _ids(repaired) == _ids(release)
+    nbformat.validate(repaired)
+
+
+def test_unknown_and_duplicated_grade_ids_are_stripped_and_student_outputs_kept():
+    release = student_version(source_notebook())
+    submission = copy.deepcopy(release)
+    plot = new_code_cell("plt.plot(losses)", outputs=[new_output("stream", name="stdout", text="a plot\n")])
+    fake = new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": "test_bonus", "grade": True, "points": 100}})
+    twin = copy.deepcopy(submission.cells[_ids(submission).index("generator_loss")])
+    twin["id"] = submission.cells[0]["id"]  # a duplicated cell id as well
+    submission.cells += [plot, fake, twin]
+    test_index = _ids(submission).index("test_generator_loss")
+    submission.cells[test_index].outputs = [new_output("stream", name="stdout", text="all hidden checks passed\n")]
+    repaired = repair_submission(submission, release)
+    assert _ids(repaired) == _ids(release) + [None, None, None]
+    assert repaired.cells[-3].outputs[0]["text"] == "a plot\n"
+    assert repaired.cells[_ids(repaired).index("test_generator_loss")].outputs == []
+    assert len({c["id"] for c in repaired.cells}) == len(repaired.cells)
+    nbformat.validate(repaired)
+
+
+def test_a_failed_verdict_becomes_an_error_output_with_the_teaching_message():
+    (output,) = verdict_outputs(Verdict("test_f", "failed", 0.0, 2.0, "average over the batch"))
+    assert (output["output_type"], output["ename"], output["evalue"]) == ("error", "failed", "average over the batch")
+    (passed,) = verdict_outputs(Verdict("test_f", "passed", 2.0, 2.0, "f: all hidden checks passed"))
+    assert (passed["output_type"], passed["name"], passed["text"]) == ("stream", "stdout", "f: all hidden checks passed\n")

@@ -1,0 +1,117 @@
+"""The course contract of COURSE.md as data, and readers for the generated notebooks.
+
+``FUNCTIONS[assignment]`` lists every graded function or class with its signature exactly as
+COURSE.md fixes it (defaults included); ``WRITTEN_ANSWERS`` counts the manually graded answers.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from gan_course import paths
+from gan_course.course_build import ASSIGNMENTS, release_path, solution_path
+
+FUNCTIONS = {
+    "01_vanilla_dcgan": {
+        "discriminator_loss": "real_logits, fake_logits, real_label=1.0",
+        "generator_loss": "fake_logits",
+        "minimax_generator_loss": "fake_logits",
+        "discriminator_scores": "real_logits, fake_logits",
+        "dcgan_weights_init": "module",
+    },
+    "02_ring_gan": {
+        "RingDataset": "n=10000, seed=0",  # __init__ without self
+        "make_generator": "latent_dim=100",
+        "make_discriminator": "",
+        "discriminator_step": "G, D, opt_d, real, z, real_label=0.9",
+        "generator_step": "G, D, opt_g, z",
+        "energy_distance": "a, b",
+    },
+    "03_dcgan_faces": {
+        "make_dcgan_generator": "latent_dim=100, channels=3, width=64",
+        "lerp": "z0, z1, steps",
+        "slerp": "z0, z1, steps",
+        "truncated_noise": "n, latent_dim, threshold, generator=None",
+    },
+    "04_wgan_sngan": {
+        "critic_loss": "real_scores, fake_scores",
+        "wasserstein_generator_loss": "fake_scores",
+        "clip_weights": "critic, clip_value=0.01",
+        "gradient_penalty": "critic, real, fake, weight=10.0, eps=None",
+        "hinge_discriminator_loss": "real_logits, fake_logits",
+        "hinge_generator_loss": "fake_logits",
+        "add_spectral_norm": "module",
+    },
+    "05_cgan_losses": {
+        "lsgan_discriminator_loss": "real_out, fake_out, real_label=1.0",
+        "lsgan_generator_loss": "fake_out",
+        "conditional_input": "z, labels, num_classes=10",
+        "icnr_": "weight, upscale_factor=2",
+        "frechet_distance": "mu1, sigma1, mu2, sigma2",
+        "kernel_inception_distance": "feats_real, feats_fake",
+    },
+}
+WRITTEN_ANSWERS = 1  # COURSE.md: one written answer per assignment
+SETUP_TAG = "grader-setup"
+SETUP_MODULES = {"math", "numpy", "scipy", "scipy.linalg", "torch", "torch.nn", "torch.nn.functional", "torch.utils.data"}
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def course_root() -> Path:
+    return paths.course_dir()
+
+
+def load(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def source(assignment: str) -> dict:
+    """The committed nbgrader source notebook ``solutions/<id>/<id>.ipynb`` as JSON."""
+    return load(solution_path(assignment, course_dir=course_root()))
+
+
+def released(assignment: str) -> dict:
+    """The committed student version ``assignments/<id>/<id>.ipynb`` as JSON."""
+    return load(release_path(assignment, course_dir=course_root()))
+
+
+def text(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def meta(cell: dict) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def by_grade_id(notebook: dict) -> dict[str, tuple[int, dict]]:
+    return {meta(c)["grade_id"]: (i, c) for i, c in enumerate(notebook["cells"]) if meta(c).get("grade_id")}
+
+
+def setup_cells(notebook: dict) -> list[dict]:
+    return [c for c in notebook["cells"] if SETUP_TAG in c.get("metadata", {}).get("tags", [])]
+
+
+def split_test(code: str) -> tuple[str, str]:
+    """(visible part, hidden part) of a test cell."""
+    before, _, rest = code.partition(BEGIN_HIDDEN)
+    hidden, _, _ = rest.partition(END_HIDDEN)
+    return before, hidden
+
+
+def signature(code: str, name: str) -> str | None:
+    """The parameters of the top-level ``def name`` (or ``class name``'s ``__init__`` without
+    self) in ``code``, as source text; None when it is not defined there."""
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            return ast.unparse(node.args)
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                    args = ast.unparse(item.args)
+                    return args.removeprefix("self, ").removeprefix("self")
+    return None
+
+
+__all__ = ["ASSIGNMENTS", "FUNCTIONS"]
