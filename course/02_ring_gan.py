@@ -66,6 +66,7 @@ print("budget:", budget.current())
 #  \big((10 + r)\cos\theta,\; (10 + r)\sin\theta - 10\big) & \text{otherwise (right half, moved down).}
 # \end{cases}$$
 #
+# The two half-circles meet at the origin: the data look like an "S" from $(0, 20)$ to $(0, -20)$.
 # Write it as a `torch.utils.data.Dataset` that draws all `n` points **once** in `__init__`
 # (float32), reproducibly from `seed` and without touching the global random state (use a private
 # `torch.Generator().manual_seed(seed)`), so that two data sets with the same seed are identical
@@ -425,17 +426,19 @@ print(f"real vs real (the floor at this size): {energy_distance(points[:2000], f
 #
 # Can your GAN produce a convincing facsimile of the distribution? **Show it**: refer to your scatter
 # plot, the density panel and the energy distance curve (train with the full budget), compare with
-# the real-vs-real floor, and describe what the generator gets right and wrong (the two half-circles,
-# the gaps between them, the radial spread, the ends of the arcs). If it fails, say how (mode
-# collapse, oscillation) and what you would change.
+# the real-vs-real floor, and describe what the generator gets right and wrong (the two half-circles
+# and where they meet, the ends of the "S", the radial spread). If it fails, say how (mode collapse,
+# oscillation) and what you would change.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "facsimile_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
-# **Model answer (for graders).** With the full budget the generated cloud covers both shifted
-# half-circles with roughly the right thickness; the energy distance falls from order 10 at the start
-# to a few hundredths, within a small factor of the real-vs-real floor (about 0.01 at 2000 points),
-# though it fluctuates from epoch to epoch because the GAN iterates oscillate. Typical flaws the
-# student should *name* from their plots: points smeared across the gaps between the two arcs (a
-# continuous generator maps a connected latent space onto a disconnected support, so it must put
-# some mass in between), under-filled ends of the arcs, a radial spread that is too narrow, or one arc
-# denser than the other (partial mode collapse). Full marks: a claim backed by their own scatter/density
-# (2), the energy distance compared with the floor (1), at least one concrete flaw explained (1).
+# **Model answer (for graders).** Largely yes. With the full budget (60 epochs) the generated cloud
+# follows the whole "S": both shifted half-circles and the junction at the origin. The energy distance
+# falls from about 10 at the start to about 0.05-0.1, an order of magnitude above the real-vs-real
+# floor (about 0.007 at 2000 points), and it fluctuates from evaluation to evaluation because the GAN
+# iterates oscillate. Flaws the student should *name* from their own plots: the generated curve is
+# thinner than the data (radial spread too narrow, mass concentrated on the centre line of the arc),
+# the ends of the "S" near $(0, \pm 20)$ are under-filled or overshoot, a few points scatter off the
+# curve, one arc can be denser than the other (partial mode collapse). A convincing answer shows the
+# scatter and density panels and compares the number with the floor; a "facsimile" at the level of
+# the floor needs longer training or an EMA of the generator. Full marks: a claim backed by their
+# own scatter/density (2), the energy distance compared with the floor (1), a concrete flaw explained (1).

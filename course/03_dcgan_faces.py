@@ -244,12 +244,25 @@ image_grid(data.sample(32, generator=torch.Generator().manual_seed(0))[0], title
 
 # %% [markdown]
 # The discriminator is the DCGAN's (strided convolutions, BatchNorm, LeakyReLU(0.2)) from the
-# package; the generator is **yours**, initialised as in assignment 01. The objective is the
+# package; the generator is **yours**, initialised as in assignment 01. The package's trainer calls
+# every generator as `G(z, labels)` and reads its `latent_dim`; the small wrapper below gives your
+# unconditional generator that interface (it ignores the labels). The objective is the
 # non-saturating BCE of assignment 01 with Adam($2\cdot10^{-4}$, $\beta_1 = 0.5$). On a laptop CPU we
 # train a narrower model (`width` 32 instead of 64) on 10,000 images; a GPU trains the full-size model
 # on all of CelebA in minutes.
 
 # %%
+class Unconditional(nn.Module):
+    """Your generator behind the trainer's interface: G(z, labels=None) -> net(z), with `latent_dim`."""
+
+    def __init__(self, net, latent_dim):
+        super().__init__()
+        self.net, self.latent_dim = net, latent_dim
+
+    def forward(self, z, labels=None):
+        return self.net(z)  # (B, latent_dim) -> (B, C, 64, 64)
+
+
 WIDTH, LATENT_DIM = budget.pick(full=32, grader=8), 100
 config = TrainConfig(
     name="03-dcgan-faces", model="dcgan", dataset=DATASET, dataset_path=FACES_DIR, image_size=64,
@@ -263,7 +276,7 @@ torch.manual_seed(0)
 G = make_dcgan_generator(latent_dim=LATENT_DIM, channels=data.shape[0], width=WIDTH)
 G.apply(dcgan_weights_init)
 _, D = build_models("dcgan", data_shape=data.shape, width=WIDTH)
-result = train(config, data=data, generator=G, discriminator=D, overwrite=True)
+result = train(config, data=data, generator=Unconditional(G, LATENT_DIM), discriminator=D, overwrite=True)
 print(f"{result.steps} steps in {result.train_time:.1f} s")
 
 # %%

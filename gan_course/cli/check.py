@@ -194,7 +194,7 @@ def summary(results: list[dict]) -> list[str]:
     passed = sum(r["status"] == "passed" for r in results)
     lines.append(f"{passed} of {len(results)} graded functions pass their visible tests.")
     if passed == len(results):
-        lines.append("Well done! The grader runs further hidden tests, so also check edge cases (shapes (B,) and (B, 1), large logits).")
+        lines.append("Well done! The grader runs further hidden tests: also think about edge cases (other shapes, dtypes, extreme values).")
     return lines
 
 

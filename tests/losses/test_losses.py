@@ -89,7 +89,7 @@ def test_wasserstein_is_unchanged_by_a_constant_added_to_the_critic():
 def test_every_loss_averages_and_accepts_both_shapes(name):
     """(B,) and (B, 1) give the same value, and repeating the batch does not change it (mean, not sum)."""
     pair = get_loss(name)
-    real, fake = torch.randn(8), torch.randn(8)
+    real, fake = torch.randn(8, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
     d = pair.discriminator_loss(real, fake)
     assert pair.discriminator_loss(real.unsqueeze(1), fake.unsqueeze(1)).item() == pytest.approx(d.item(), rel=1e-6)
     assert pair.discriminator_loss(real.repeat(3), fake.repeat(3)).item() == pytest.approx(d.item(), rel=1e-6)
