@@ -35,8 +35,9 @@ from torch import nn
 
 # %%
 # %matplotlib inline
-import time
 from dataclasses import replace
+
+from IPython.display import display
 
 from gan_course import budget
 from gan_course.data import load_dataset, synthetic_like
@@ -328,7 +329,7 @@ check("05_cgan_losses", "kernel_inception_distance", globals())
 # | WGAN-GP | assignment 04's | gradient penalty, 5 critic steps per generator step |
 
 # %%
-N_IMAGES = budget.pick(full=20000, grader=256)
+N_IMAGES = budget.pick(full=30000, grader=256)
 data = None
 for DATASET in ("mnist", "fashion-mnist"):
     try:
@@ -355,7 +356,7 @@ for name, (strategy, pieces) in STRATEGIES.items():
         icnr_(block.conv.weight, 2)  # your ICNR on both sub-pixel convolutions
     config = TrainConfig(name=f"05-cgan-{name.lower()}", model="cgan", dataset=DATASET, strategy=strategy, seed=0,
                          width=WIDTH, lr_d=4e-4, lr_g=1e-4, batch_size=64,
-                         epochs=budget.pick(full=2, grader=1), max_steps=budget.pick(full=None, grader=3),
+                         epochs=budget.pick(full=3, grader=1), max_steps=budget.pick(full=None, grader=3),
                          log_every=budget.pick(full=10, grader=1))
     results[name] = train(config, data=data, generator=G, discriminator=D, overwrite=True, **pieces)
     generators[name] = G
