@@ -73,7 +73,7 @@ def run_package(*, seed: int, epochs: int | None, out_dir: Path, config: str = "
     from gan_course.train import config_to_dict, load_config, resolve, train
 
     overrides = {"seed": seed, "out_dir": str(out_dir), "name": f"{config}-speed-seed{seed}",
-                 "progress": False, "device": "cpu"}
+                 "progress": False, "device": "cpu", "threads": torch.get_num_threads()}
     if epochs is not None:
         overrides["epochs"] = epochs
     resolved = resolve(load_config(config, **overrides))
