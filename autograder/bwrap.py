@@ -5,7 +5,7 @@ https://github.com/containers/bubblewrap, 0.8 on Debian 12): every namespace
 unshared (no network, its own PID tree, its own user ``nobody`` with no capabilities and no
 further user namespaces), read-only binds of only what Python and torch need (``/usr``, the
 interpreter's prefix, the virtual environment) and the harness, a fresh size-capped tmpfs as
-``/scratch`` (cwd, ``HOME``, ``TMPDIR``, ``/tmp``), a private 16 MiB ``/dev/shm``, the root
+``/scratch`` (cwd, ``HOME``, ``TMPDIR``) and another as ``/tmp``, a private 16 MiB ``/dev/shm``, the root
 remounted read-only, ``--die-with-parent`` and ``--new-session``, and a whole new environment.
 The course directory, the solutions, :mod:`autograder.checks`, other submissions, the
 gradebook and :mod:`gan_course` are simply not there; an installed (not editable) copy of
@@ -126,6 +126,11 @@ def bwrap_command(
     if "--disable-userns" in help_text:
         args.append("--disable-userns")
     args += ["--die-with-parent", "--new-session", "--clearenv", "--proc", "/proc", "--dev", "/dev"]
+    # A private /tmp first: binds below it (a virtual environment under /tmp, as in a CI clone)
+    # are then mounted on top of it instead of making /tmp a read-only directory.
+    if "--size" in help_text:
+        args += ["--size", str(limits.scratch_bytes)]
+    args += ["--tmpfs", "/tmp"]
     binds = ["/usr"]
     args += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
@@ -154,7 +159,7 @@ def bwrap_command(
         args += ["--tmpfs", hidden]
     if "--size" in help_text:
         args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--size", str(limits.scratch_bytes)]
-    args += ["--tmpfs", SCRATCH, "--symlink", SCRATCH, "/tmp", "--chdir", SCRATCH]
+    args += ["--tmpfs", SCRATCH, "--chdir", SCRATCH]
     args += ["--ro-bind", str(harness_dir), f"{GRADER_DIR}/autograder/harness"]
     args += ["--ro-bind", str(worker_file), f"{GRADER_DIR}/worker.py"]
     for key, value in sandbox_environment(SCRATCH).items():
