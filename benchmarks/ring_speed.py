@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ def run_package(*, seed: int, epochs: int | None, out_dir: Path, config: str = "
     """Train the shipped ``config`` with ``seed`` into ``out_dir`` and score it every epoch."""
     from gan_course.train import config_to_dict, load_config, resolve, train
 
-    overrides = {"seed": seed, "out_dir": str(out_dir), "name": f"{config}-speed-seed{seed}",
+    overrides = {"seed": seed, "out_dir": str(out_dir), "name": f"{Path(config).stem}-speed-seed{seed}",
                  "progress": False, "device": "cpu", "threads": torch.get_num_threads()}
     if epochs is not None:
         overrides["epochs"] = epochs
@@ -100,12 +101,18 @@ def time_staying_at_most(timeline: list[tuple[float, float]], threshold: float) 
     return when
 
 
+def _load() -> str:
+    """The machine's 1-minute load average: other processes make every timing here noisy."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+
+
 def race(seed: int, *, seed_epochs: int, package_epochs: int | None, out_dir: Path, config: str) -> dict:
     """One seed of the race; returns a row of the summary table."""
-    print(f"\n== seed {seed}: seed recipe, {seed_epochs} epochs", flush=True)
+    print(f"\n== seed {seed}: seed recipe, {seed_epochs} epochs ({_load()})", flush=True)
     baseline = run_seed_recipe(epochs=seed_epochs, seed=seed)
-    print(f"== seed {seed}: package config {config!r}", flush=True)
+    print(f"== seed {seed}: package config {config!r} ({_load()})", flush=True)
     package = run_package(seed=seed, epochs=package_epochs, out_dir=out_dir, config=config)
+    print(f"== seed {seed}: done ({_load()})", flush=True)
     for epoch, (t, value) in enumerate(package.timeline, start=1):
         mark = " <= E_seed" if value <= baseline.energy_distance else ""
         print(f"  package epoch {epoch:4d}  wall {t:6.2f}s  energy distance {value:.4f}{mark}", flush=True)
@@ -139,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"epochs of the seed recipe (default {SEED_EPOCHS}, or {QUICK_SEED_EPOCHS} with --quick)")
     parser.add_argument("--package-epochs", type=int, default=None, help="override the ring config's epochs")
-    parser.add_argument("--config", default="ring", help="the package config to race (default: ring)")
+    parser.add_argument("--config", default="ring", help="the package config to race: a shipped name or a YAML path (default: ring)")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
                         help="torch threads for both (default: what torch picks on this machine)")
     parser.add_argument("--out", type=Path, default=None, help="parent of the package's run directories "

@@ -432,9 +432,9 @@ plot_comparison_bars({name: r.train_time for name, r in image_results.items()}, 
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "comparison_answer", "locked": false, "points": 5, "schema_version": 3, "solution": true}
 # **Model answer (for graders).** Typical outcome at the notebook's full budget (seed 0): on the ring
-# SNGAN reaches the lowest energy distance (about 0.08) and the GAN follows (about 0.2, with patches
-# of the "S" over- or under-filled); WGAN-GP has collapsed onto a line that is still turning towards
-# the data (about 2); the clipped WGAN has barely moved (about 8). On images GAN and SNGAN give blurry
+# SNGAN reaches the lowest energy distance (about 0.1) and the GAN follows (0.2-0.3, with parts of
+# the "S" over- or under-filled); WGAN-GP has collapsed onto a line that is still turning towards
+# the data (2-4); the clipped WGAN has barely moved (about 8). On images GAN and SNGAN give blurry
 # but recognisable garments, WGAN-GP still mostly noise. Points to look for, tied to the student's figures:
 #
 # * *Loss curves.* The WGAN-GP critic loss is minus an estimate of the earth mover's distance: after
