@@ -11,10 +11,11 @@ submission's failure never stops the batch: it becomes a status in the CSV.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -65,18 +66,36 @@ def known_assignment(assignment: str) -> None:
 _STATE: dict = {}
 
 
-def _init_worker(assignment: str, paths: BatchPaths, options: GradingOptions, pool: bool = False) -> None:
-    """Build what grading needs in this process (fork or spawn alike)."""
+def _init_worker(assignment: str, paths: BatchPaths, options: GradingOptions, pool_workers: int = 0) -> None:
+    """Build what grading needs in this process (fork or spawn alike); ``pool_workers`` > 0
+    in each of a pool's worker processes."""
     from autograder.checks import checks_for
 
-    if pool:
+    if pool_workers:
         import torch
 
         torch.set_num_threads(1)  # a pool worker's own judging is tiny; the sandboxes get the cores
+        _pin_to_one_cpu(pool_workers)
 
     source = read_source(paths.course_dir, assignment)
     course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
     _STATE.update(source=source, checks=checks_for(assignment), course=course, release=course.release(), options=options)
+
+
+def _pin_to_one_cpu(workers: int) -> None:
+    """Keep this pool worker and the sandboxes it starts on one CPU of their own.
+
+    A worker and its sandbox take turns (the worker waits while the sandbox runs), so one
+    CPU serves both; pinning stops the scheduler from moving them between CPUs and keeps
+    their caches warm. Only when there are exactly as many CPUs as workers (on a bigger machine
+    the scheduler has room to spread them).
+    """
+    import multiprocessing
+
+    identity = multiprocessing.current_process()._identity  # (k,) for the k-th pool worker
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if identity and cpus and workers == len(cpus):
+        os.sched_setaffinity(0, {cpus[(identity[0] - 1) % workers]})
 
 
 def _grade_and_record(submission: Submission) -> GradedSubmission:
@@ -150,10 +169,15 @@ def grade_class(
     submissions = find_submissions(paths.submissions, assignment)
     protected = tuple(Path(p).resolve() for p in (paths.course_dir, paths.submissions, paths.grading_dir, paths.gradebook, paths.feedback_dir) if p)
     options = replace(options, protected=tuple(options.protected) + protected)
-    if any(s.path is not None for s in submissions):
-        preflight(limits=options.limits, unsafe=options.unsafe, protected=options.protected)
     course = NbgraderCourse(paths.grading_dir, assignment, gradebook=paths.gradebook, feedback_dir=paths.feedback_dir)
-    course.prepare(source)
+    if any(s.path is not None for s in submissions):
+        # The trial sandbox mostly waits for its own start-up: prepare the gradebook meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as background:
+            trial = background.submit(preflight, limits=options.limits, unsafe=options.unsafe, protected=options.protected)
+            course.prepare(source)
+            trial.result()  # SandboxUnavailable: the batch stops before any grade is recorded
+    else:
+        course.prepare(source)
     progress(f"grading {len(submissions)} submission(s) of {assignment} with {workers} worker(s)")
     results: list[GradedSubmission] = []
 
@@ -168,7 +192,7 @@ def grade_class(
         for submission in submissions:
             report(_grade_and_record(submission))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(assignment, paths, options, True)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(assignment, paths, options, workers)) as pool:
             futures = {pool.submit(_grade_and_record, s): s for s in submissions}
             for future in as_completed(futures):
                 try:

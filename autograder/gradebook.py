@@ -73,16 +73,36 @@ def _logger() -> logging.Logger:
     return logger
 
 
+def alembic_head() -> str:
+    """The gradebook schema's alembic revision, read in this process.
+
+    nbgrader asks for it when it creates a gradebook by running ``alembic heads`` in a
+    subprocess, which costs seconds of start-up on every batch; the answer is the head of
+    nbgrader's own migration scripts, which alembic's API reads directly.
+    """
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as ini:  # the URL nbgrader uses for this query
+        return ScriptDirectory.from_config(AlembicConfig(ini)).get_current_head()
+
+
 @contextlib.contextmanager
 def _scripts_on_path() -> Iterator[None]:
-    """nbgrader runs the ``alembic`` script when it creates a gradebook: find ours."""
+    """nbgrader runs the ``alembic`` script for migrations: find ours; the schema head it
+    needs for a new gradebook comes from :func:`alembic_head` instead of a subprocess."""
+    import nbgrader.api
+
     scripts = os.path.dirname(sys.executable)
-    old = os.environ.get("PATH", "")
+    old, old_version = os.environ.get("PATH", ""), nbgrader.api.get_alembic_version
     os.environ["PATH"] = scripts + os.pathsep + old
+    nbgrader.api.get_alembic_version = alembic_head
     try:
         yield
     finally:
         os.environ["PATH"] = old
+        nbgrader.api.get_alembic_version = old_version
 
 
 @contextlib.contextmanager
@@ -301,12 +321,19 @@ class NbgraderCourse:
             config.Autograde.force = True
             try:
                 self._run(Autograde, config, "autograde")
-                config = self.config(student=student)
-                config.GenerateFeedback.force = True
-                self._run(GenerateFeedback, config, "generate_feedback")
             except NbgraderError:
                 self.clear(student)  # no half-recorded submission stays in the gradebook
                 raise
+        # Feedback only reads the gradebook and writes this student's own folder: outside the
+        # lock, so another worker can record meanwhile.
+        config = self.config(student=student)
+        config.GenerateFeedback.force = True
+        try:
+            self._run(GenerateFeedback, config, "generate_feedback")
+        except NbgraderError:
+            with self.locked():
+                self.clear(student)
+            raise
 
     @staticmethod
     def _sanitize_preprocessors() -> list:

@@ -19,17 +19,10 @@ from torch import nn
 
 from autograder.checks import DEFAULT_SEED, CheckFailure, LocalRunner, check, checks_for
 
+from .check_cases import assert_unanswered_functions_fail
+
 ASSIGNMENT = "01_vanilla_dcgan"
 SEEDS = (DEFAULT_SEED, 1, 2)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one intra-op thread is much faster than two on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 # --- discriminator_loss --------------------------------------------------------------------
@@ -399,14 +392,7 @@ def test_failures_name_the_specific_mistake(function, impl, expected):
 
 def test_missing_and_placeholder_functions_fail_with_a_clear_message():
     """Does an unanswered notebook (NotImplementedError, or no function at all) fail every check?"""
-    def placeholder(*args, **kwargs):
-        raise NotImplementedError
-
-    for function in checks_for(ASSIGNMENT):
-        with pytest.raises(CheckFailure, match="NotImplementedError"):
-            check(ASSIGNMENT, function, {function: placeholder})
-        with pytest.raises(CheckFailure, match="not defined"):
-            check(ASSIGNMENT, function, {})
+    assert_unanswered_functions_fail(ASSIGNMENT)
 
 
 def test_probes_are_fresh_per_seed_and_repeatable():

@@ -50,3 +50,17 @@ def test_a_failed_verdict_becomes_an_error_output_with_the_teaching_message():
     assert (output["output_type"], output["ename"], output["evalue"]) == ("error", "failed", "average over the batch")
     (passed,) = verdict_outputs(Verdict("test_f", "passed", 2.0, 2.0, "f: all hidden checks passed"))
     assert (passed["output_type"], passed["name"], passed["text"]) == ("stream", "stdout", "f: all hidden checks passed\n")
+
+
+
+def test_the_in_process_alembic_head_is_the_one_nbgrader_reads_with_a_subprocess():
+    import nbgrader.api
+
+    from autograder.gradebook import _scripts_on_path, alembic_head
+
+    nbgraders_own = nbgrader.api.get_alembic_version  # runs ``alembic heads`` in a subprocess
+    with _scripts_on_path():  # puts the venv's alembic script on PATH, as grading does
+        assert nbgrader.api.get_alembic_version is alembic_head
+        expected = nbgraders_own()
+    assert nbgrader.api.get_alembic_version is nbgraders_own  # restored afterwards
+    assert alembic_head() == expected and len(expected) >= 8
