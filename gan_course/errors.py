@@ -23,3 +23,7 @@ class CheckpointError(GanCourseError):
 
 class TrainingDiverged(GanCourseError, FloatingPointError):
     """A loss became NaN or Inf; the last good checkpoint is kept."""
+
+
+class ResultError(GanCourseError, ValueError):
+    """A stored result of the course book (``book/results/<name>/``) is missing or unreadable."""

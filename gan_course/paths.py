@@ -17,6 +17,8 @@ in the package) depends on the current working directory.
 |                     |                                       | ``$GAN_COURSE_HOME``            |
 | ``GAN_COURSE_GRADING`` | the autograder's nbgrader course   | ``$GAN_COURSE_HOME/grading``    |
 |                     | directory (gradebook, feedback)       |                                 |
+| ``GAN_COURSE_BOOK`` | the course book's sources (``book/``) | ``$GAN_COURSE_COURSE/book``     |
+| ``GAN_COURSE_BOOK_RESULTS`` | the book's stored results     | ``$GAN_COURSE_BOOK/results``    |
 """
 
 from __future__ import annotations
@@ -77,3 +79,14 @@ def grading_dir() -> Path:
     """The autograder's working nbgrader course directory (``$GAN_COURSE_GRADING``): a copy of
     the sources, ``gradebook.db``, ``submitted/``, ``autograded/`` and ``feedback/``."""
     return _from_env("GAN_COURSE_GRADING", home() / "grading")
+
+
+def book_dir() -> Path:
+    """The course book's sources (``$GAN_COURSE_BOOK``): ``_config.yml``, chapters, ``reproduce.py``."""
+    return _from_env("GAN_COURSE_BOOK", course_dir() / "book")
+
+
+def book_results_dir() -> Path:
+    """The small artefacts the book's chapters read (``$GAN_COURSE_BOOK_RESULTS``), one folder per
+    result, written by ``book/reproduce.py``."""
+    return _from_env("GAN_COURSE_BOOK_RESULTS", book_dir() / "results")

@@ -15,9 +15,10 @@ from typing import Sequence
 from gan_course import __version__
 from gan_course.errors import GanCourseError
 
-from . import autograde, check, course, interpolate, plot, sample, train, train_classifier
+from . import (autograde, check, compare, course, evaluate, game, interpolate, monitor, plot, sample, train,
+               train_classifier)
 
-VERBS = (train, sample, interpolate, plot, autograde, check, train_classifier, course)
+VERBS = (train, sample, interpolate, plot, evaluate, compare, monitor, game, autograde, check, train_classifier, course)
 EXIT_USAGE = 2  # bad arguments or input, as argparse does
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 

@@ -32,6 +32,7 @@ OPTIONS: dict[str, dict] = {
     "width": dict(type=int, help="feature maps of the networks (ngf/ndf)"),
     "seed": dict(type=int, help="random seed"),
     "max_steps": dict(type=int, help="stop after this many iterations (a budget)"),
+    "train_size": dict(type=int, help="train on a fixed subset of this many items (a budget that keeps whole epochs)"),
     "log_every": dict(type=int, help="record losses and scores every N iterations"),
     "sample_every": dict(type=int, help="write a fixed-noise sample grid every N epochs"),
     "device": dict(help="auto (default), cpu, cuda or mps"),
@@ -64,6 +65,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--resume", action="store_true", help="continue the run from its latest checkpoint")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing run of the same name")
     parser.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bar")
+    parser.add_argument("--no-tensorboard", dest="tensorboard", action="store_false", default=None,
+                        help="write no TensorBoard event files (default: RUN_DIR/tensorboard/, see 'gan-course monitor')")
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -81,6 +84,8 @@ def config_from_args(args: argparse.Namespace):
         overrides["betas"] = tuple(args.betas)
     if args.progress is not None:
         overrides["progress"] = args.progress
+    if args.tensorboard is not None:
+        overrides["tensorboard"] = args.tensorboard
     config = load_config(args.config, **overrides) if args.config else TrainConfig(**overrides)
     return resolve(config)
 
@@ -95,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"run directory: {result.run_dir}")
     print(
         f"{result.steps} steps in {result.wall_time:.1f} s; final {result.metric_name} "
-        f"{result.final_metric:.4g} (best {result.best_metric:.4g} at epoch {result.best_epoch})"
+        f"{result.final_metric:.4g} (best {result.best_by} {result.best_metric:.4g} at epoch {result.best_epoch})"
     )
     return 0
 

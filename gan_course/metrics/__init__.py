@@ -6,6 +6,8 @@ feature networks (no download needed).
 - :mod:`.features`: the feature-network adaptor torchmetrics uses (and the optional Inception)
 - :mod:`.fid`: FID and KID with their protocol, and the real-vs-real FID floor
 - :mod:`.stats_cache`: cached real-data statistics
+- :mod:`.ring`: the ring's energy distance to fresh points, semicircle coverage, share within 3 sigma
+- :mod:`.conditional`: a conditional generator's class accuracy and per-class FID
 
 The FID/KID names are imported lazily (they pull in torchmetrics), so training, which only
 needs the distances, starts fast.
@@ -23,6 +25,8 @@ _LAZY = {
     "FIDResult": "fid", "KIDResult": "fid", "Protocol": "fid", "compute_fid": "fid", "compute_kid": "fid",
     "fid_floor": "fid",
     "RealStats": "stats_cache", "real_stats": "stats_cache",
+    "RingMetrics": "ring", "ring_metrics": "ring",
+    "ClassAccuracy": "conditional", "class_accuracy": "conditional", "per_class_fid": "conditional",
 }
 
 

@@ -6,6 +6,7 @@ when given ``path=`` (through :func:`save_figure`).
 |--------------|--------------------------------------------------------------------------|
 | ``curves``   | plot_losses, plot_scores, plot_loss_comparison, plot_comparison_bars     |
 | ``images``   | image_grid, interpolation_strip, sample_grid_by_class                    |
+| ``comparison`` | plot_loss_panels, plot_grids_side_by_side (several runs side by side)  |
 | ``planar``   | plot_scatter, plot_critic_heatmap (2D models)                            |
 | ``series``   | load_history, series, smooth_curve (histories as plottable columns)      |
 | ``figure``   | save_figure, PlotInputError                                              |
@@ -13,6 +14,7 @@ when given ``path=`` (through :func:`save_figure`).
 
 from __future__ import annotations
 
+from .comparison import plot_grids_side_by_side, plot_loss_panels
 from .curves import EQUILIBRIUM_D, plot_comparison_bars, plot_loss_comparison, plot_losses, plot_scores
 from .figure import SAVE_DPI, PlotInputError, save_figure
 from .images import image_grid, interpolation_strip, sample_grid_by_class
@@ -21,7 +23,7 @@ from .series import load_history, series, smooth_curve
 
 __all__ = [
     "EQUILIBRIUM_D", "SAVE_DPI", "PlotInputError", "critic_values", "data_extent", "image_grid",
-    "interpolation_strip", "load_history", "plot_comparison_bars", "plot_critic_heatmap",
-    "plot_loss_comparison", "plot_losses", "plot_scatter", "plot_scores", "sample_grid_by_class",
+    "interpolation_strip", "load_history", "plot_comparison_bars", "plot_critic_heatmap", "plot_grids_side_by_side",
+    "plot_loss_comparison", "plot_loss_panels", "plot_losses", "plot_scatter", "plot_scores", "sample_grid_by_class",
     "save_figure", "series", "smooth_curve",
 ]

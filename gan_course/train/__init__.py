@@ -15,6 +15,8 @@
 | ``ema``         | EMA of the generator (Yazici et al. 2019)                        |
 | ``evaluation``  | EpochMetric (energy distance / sliced Wasserstein)               |
 | ``outputs``     | sample grids and final plots of a run directory                  |
+| ``tensorboard`` | TensorBoardLogger: RUN_DIR/tensorboard/ event files (on by default) |
+| ``live``        | LivePlot: loss curves and samples redrawn in place in a notebook |
 """
 
 from .checkpoint import load_checkpoint, load_generator, load_models, save_checkpoint
@@ -22,12 +24,14 @@ from .config import (STRATEGIES, TrainConfig, config_from_dict, config_to_dict, 
                      shipped_configs)
 from .ema import EMA
 from .history import History
+from .live import LivePlot
 from .outputs import redraw_plots
 from .schedules import make_scheduler
+from .tensorboard import TensorBoardLogger
 from .trainer import Trainer, TrainResult, train
 
 __all__ = [
-    "EMA", "STRATEGIES", "History", "TrainConfig", "TrainResult", "Trainer", "config_from_dict", "config_to_dict",
+    "EMA", "STRATEGIES", "History", "LivePlot", "TensorBoardLogger", "TrainConfig", "TrainResult", "Trainer", "config_from_dict", "config_to_dict",
     "load_checkpoint", "load_config", "load_generator", "load_models", "redraw_plots", "make_scheduler", "pick_device", "resolve",
     "save_checkpoint", "shipped_configs", "train",
 ]

@@ -35,9 +35,11 @@ from ..losses import CLIP_VALUE, GP_WEIGHT, LOSSES, R1_WEIGHT
 from .schedules import SCHEDULES, TWO_STAGE_GAMMA, TWO_STAGE_MILESTONES
 
 CONFIGS_DIR = paths.PACKAGE_DIR / "configs"  # shipped configurations (package data)
+COMPARISON_PREFIX = "compare-"  # shipped comparison files (gan-course compare), not training configs
 REGULARIZERS = ("none", "gp", "clip", "r1")
 OPTIMIZERS = ("adam", "rmsprop")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+TRAIN_SUBSET_SEED = 0  # the shuffle that picks train_size items: fixed, so every run gets the same subset
 
 # -- paper constants of the presets --------------------------------------------------------
 DCGAN_LR = 2e-4  # Radford et al. 2015, section 4
@@ -112,6 +114,10 @@ class TrainConfig:
         ema_decay: keep an EMA of the generator with this decay (e.g. 0.999); None -> no EMA.
         epochs: passes over the data. batch_size: samples per batch.
         max_steps: stop after this many iterations (batches) in total; None -> no limit.
+        train_size: train on a fixed subset of this many items of the loaded training set (the
+            first ``train_size`` of a shuffle seeded with :data:`TRAIN_SUBSET_SEED`, the same for
+            every run and seed, so budgeted runs stay comparable); None -> all of it. A CPU budget
+            that keeps whole epochs, where ``max_steps`` cuts one short.
     Reproducibility and output
         seed: seeds model initialisation, data order, noise and dropout.
         device: auto (cuda, else mps, else cpu) | cpu | cuda | mps.
@@ -121,6 +127,13 @@ class TrainConfig:
         sample_every: write ``samples/epoch_XXXX.png`` every k epochs (and after the last).
         grid_size: images in each sample grid. log_every: log a step row every k iterations.
         progress: show a tqdm bar; None -> only when stderr is a terminal.
+        tensorboard: log scalars and sample grids to ``RUN_DIR/tensorboard/`` for
+            ``gan-course monitor`` (``gan_course.train.tensorboard``); False -> no event files.
+    Validation FID (images only; see ``gan_course.train.validation``)
+        fid_every: every k epochs (and after the last), the FID of ``fid_samples`` fixed-noise
+            samples against cached held-out real statistics picks ``checkpoints/best.pt``
+            instead of the per-epoch sample distance; None -> off.
+        fid_samples: generated (and real) images of that FID.
     """
 
     name: str | None = None
@@ -157,12 +170,17 @@ class TrainConfig:
     grid_size: int = 64
     log_every: int = 10
     max_steps: int | None = None
+    train_size: int | None = None
     progress: bool | None = None
+    tensorboard: bool = True
+    fid_every: int | None = None
+    fid_samples: int = 1000
 
 
 FIELD_NAMES = tuple(f.name for f in fields(TrainConfig))
 _INT_FIELDS = {"image_size", "n_points", "n_critic", "d_every", "epochs", "batch_size", "latent_dim", "width",
-               "seed", "sample_every", "grid_size", "log_every", "max_steps", "threads"}
+               "seed", "sample_every", "grid_size", "log_every", "max_steps", "threads", "fid_every", "fid_samples",
+               "train_size"}
 _FLOAT_FIELDS = {"reg_weight", "clip_value", "real_label", "lr_g", "lr_d", "lr_gamma", "ema_decay"}
 _TUPLE_FIELDS = {"betas", "lr_milestones"}
 _STR_FIELDS = {"name", "out_dir", "model", "dataset", "dataset_path", "strategy", "loss", "regularizer",
@@ -188,7 +206,7 @@ def _coerce(name: str, value: Any) -> Any:
             return tuple(float(v) for v in value)
         if name in _STR_FIELDS:
             return str(value)
-        if name == "progress":
+        if name in ("progress", "tensorboard"):
             if not isinstance(value, bool):
                 raise ValueError
             return value
@@ -307,6 +325,14 @@ def _validate(c: TrainConfig, data_spec, model_spec, dataset_shape) -> None:
                           "use 1 for GANs or 5 for WGANs")
     if c.max_steps is not None and c.max_steps < 1:
         raise ConfigError(f"max_steps must be a positive number of iterations, got {c.max_steps}; or leave it unset")
+    if c.train_size is not None and c.train_size < c.batch_size:
+        raise ConfigError(f"train_size must hold at least one batch ({c.batch_size} items), got {c.train_size}; "
+                          "raise --train-size or lower --batch-size, or leave it unset to use all the data")
+    if c.fid_every is not None and (c.fid_every < 1 or data_spec.kind != "image"):
+        raise ConfigError(f"fid_every must be a positive number of epochs on an image dataset, got {c.fid_every} "
+                          f"for {c.dataset!r}; e.g. fid_every: 1, or leave it unset")
+    if c.fid_samples < 2:
+        raise ConfigError(f"fid_samples must be at least 2 images, got {c.fid_samples}; e.g. 1000")
     for name in ("width", "image_size", "threads"):
         if getattr(c, name) is not None and getattr(c, name) < 1:
             raise ConfigError(f"{name} must be a positive integer, got {getattr(c, name)}; or leave it unset")
@@ -330,8 +356,9 @@ def _validate(c: TrainConfig, data_spec, model_spec, dataset_shape) -> None:
 
 
 def shipped_configs() -> list[str]:
-    """Names of the configurations shipped in ``gan_course/configs/`` (e.g. ``"ring"``)."""
-    return sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml"))
+    """Names of the training configurations shipped in ``gan_course/configs/`` (e.g. ``"ring"``);
+    the ``compare-*`` files there describe comparisons (``gan_course.compare``), not runs."""
+    return sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml") if not p.stem.startswith(COMPARISON_PREFIX))
 
 
 def _config_path(path_or_name: str | os.PathLike) -> Path:

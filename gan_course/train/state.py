@@ -21,7 +21,7 @@ from .config import TrainConfig, config_to_dict
 
 # Fields that may change when a run is resumed; any other difference is refused.
 RESUMABLE_CHANGES = ("name", "out_dir", "dataset_path", "epochs", "max_steps", "device", "progress",
-                     "sample_every", "grid_size", "log_every")
+                     "sample_every", "grid_size", "log_every", "tensorboard")
 # What a checkpoint needs so that training can continue from it.
 TRAINING_KEYS = ("config", "epoch", "step", "generator", "discriminator", "opt_g", "opt_d", "sched_g",
                  "sched_d", "ema", "rng", "history", "best_metric", "best_epoch", "elapsed", "partial")

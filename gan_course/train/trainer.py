@@ -47,14 +47,15 @@ from .. import __version__
 from ..errors import CheckpointError, ConfigError, TrainingDiverged
 from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalty
 from .checkpoint import BEST, CHECKPOINT_DIR, LATEST, load_checkpoint, load_state_checked, save_checkpoint
-from .config import (TrainConfig, config_from_dict, config_to_dict, model_arguments, pick_device, resolve,
-                     save_config)
+from .config import (TRAIN_SUBSET_SEED, TrainConfig, config_from_dict, config_to_dict, model_arguments, pick_device,
+                     resolve, save_config)
 from .ema import EMA
 from .evaluation import EpochMetric
 from .history import History
 from .outputs import sample_path, save_final_plots, save_samples
 from .schedules import make_scheduler
 from .state import TRAINING_KEYS, check_same_run, global_rng_state, set_global_rng_state
+from .validation import ValidationFID
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class TrainResult:
     final_metric: float
     best_metric: float
     best_epoch: int | None
+    best_by: str  # what picked checkpoints/best.pt: metric_name, or "val_fid" when fid_every is set
     wall_time: float  # seconds this call took, sampling and plotting included
     train_time: float  # seconds of training over the whole run (the history's "time")
     steps: int  # iterations over the whole run
@@ -85,7 +87,9 @@ class Trainer:
     logged step, ``record`` being that row of the history) and ``on_epoch_end(trainer,
     record)`` (after the epoch's checkpoint is written). A callback may call
     :meth:`request_stop`. Useful attributes: ``G``, ``D``, ``ema``, ``opt_g``, ``opt_d``,
-    ``history``, ``epoch`` (completed), ``step`` (iterations done), ``run_dir``, ``device``.
+    ``history``, ``epoch`` (completed), ``step`` (iterations done), ``run_dir``, ``device``,
+    ``last_samples`` (the last epoch's fixed-noise samples). Unless ``config.tensorboard`` is
+    False, a :class:`~gan_course.train.tensorboard.TensorBoardLogger` is appended to the callbacks.
     """
 
     def __init__(self, config: TrainConfig, *, data=None, callbacks: Iterable[Any] = (),
@@ -100,6 +104,8 @@ class Trainer:
 
             data = load_dataset(c.dataset, image_size=c.image_size, n_points=c.n_points, seed=c.seed,
                                 path=c.dataset_path)
+            if c.train_size is not None:
+                data = training_subset(data, c.train_size)
         self.data = data.to(self.device) if self.device.type == "cuda" else data
         self.data_info = {"shape": list(data.shape), "num_classes": int(data.num_classes)}
         from ..models import build_models
@@ -125,12 +131,18 @@ class Trainer:
         self.data_rng = torch.Generator().manual_seed(c.seed)
         self.noise_rng = torch.Generator(device=self.device).manual_seed(c.seed + NOISE_SEED_OFFSET)
         self.metric = EpochMetric(data, self.G.latent_dim, self.device)
+        self.val_fid = ValidationFID(c, data, self.G.latent_dim, self.device) if c.fid_every else None
         self.history = History(metric_name=self.metric.name)
         self.epoch = self.step = 0
         self.best_metric, self.best_epoch = math.inf, None
         self.elapsed = 0.0  # training seconds, restored on resume
         self.partial = False  # the last epoch was cut short (max_steps or request_stop)
         self.callbacks = list(callbacks)
+        if c.tensorboard:  # RUN_DIR/tensorboard/ for `gan-course monitor`
+            from .tensorboard import TensorBoardLogger
+
+            self.callbacks.append(TensorBoardLogger())
+        self.last_samples: Tensor | None = None  # the last epoch's fixed-noise samples (n, ...), CPU
         self._penalty = {"gp": self._gradient_penalty, "r1": self._r1_penalty}.get(c.regularizer)
         self._clip = c.clip_value if c.regularizer == "clip" else None
         self._stop = False
@@ -273,23 +285,29 @@ class Trainer:
         c = self.config
         self.epoch += 1
         self.elapsed += stats["epoch_time"]
-        fake = self.metric.samples(self.sampler)  # (n, ...) on the CPU
+        eval_start = time.perf_counter()  # evaluation seconds of this epoch (history "eval_time")
+        fake = self.last_samples = self.metric.samples(self.sampler)  # (n, ...) on the CPU
         if not bool(torch.isfinite(fake).all()):
             self._diverged("the generator outputs NaN or Inf", step=self.step, epoch=self.epoch)
         metric = self.metric(self.sampler, fake)
+        due = self.val_fid is not None and self.val_fid.due(self.epoch, self.finished)
+        val_fid = self.val_fid(self.sampler) if due else None
+        eval_time = time.perf_counter() - eval_start
         record = {"epoch": self.epoch,
                   "d_loss": _mean(stats["sum_d_loss"], stats["d_steps"]), "g_loss": _mean(stats["sum_g_loss"], stats["g_steps"]),
                   "d_real": _mean(stats["sum_d_real"], stats["d_steps"]), "d_fake": _mean(stats["sum_d_fake"], stats["d_steps"]),
                   "lr_d": self.opt_d.param_groups[0]["lr"], "lr_g": self.opt_g.param_groups[0]["lr"],
-                  "metric": metric, "epoch_time": stats["epoch_time"], "time": self.elapsed}
+                  "metric": metric, "epoch_time": stats["epoch_time"], "time": self.elapsed,
+                  "val_fid": val_fid, "eval_time": eval_time}
         self.history.log_epoch(**record)
         with warnings.catch_warnings():  # per-epoch schedule: an optimiser may not have stepped yet (n_critic)
             warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()` before"))
             self.sched_g.step()
             self.sched_d.step()
-        improved = metric < self.best_metric
+        score = metric if self.val_fid is None else val_fid  # what picks best.pt
+        improved = score is not None and score < self.best_metric
         if improved:
-            self.best_metric, self.best_epoch = metric, self.epoch
+            self.best_metric, self.best_epoch = score, self.epoch
         state = self.state_dict()
         save_checkpoint(self.checkpoint_path, state)
         if improved:
@@ -359,7 +377,8 @@ class Trainer:
         final = self.history.epochs["metric"][-1] if len(self.history) else None
         return TrainResult(run_dir=self.run_dir, history=self.history, metric_name=self.metric.name,
                            final_metric=math.nan if final is None else final, best_metric=self.best_metric,
-                           best_epoch=self.best_epoch, wall_time=time.perf_counter() - started,
+                           best_epoch=self.best_epoch, best_by="val_fid" if self.val_fid is not None else self.metric.name,
+                           wall_time=time.perf_counter() - started,
                            train_time=self.elapsed, steps=self.step, epochs=self.epoch)
 
     @contextmanager
@@ -439,6 +458,15 @@ def _grad_norm(module: torch.nn.Module) -> float:
     """L2 norm of all parameter gradients of ``module`` together."""
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0
+
+
+def training_subset(data, n: int):
+    """The first ``n`` items of ``data`` in a shuffle seeded with ``TRAIN_SUBSET_SEED`` (config ``train_size``)."""
+    if n > len(data):
+        raise ConfigError(f"train_size {n} exceeds the {len(data)} items of {data.name!r}; lower --train-size "
+                          "or leave it unset to use all the data")
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(TRAIN_SUBSET_SEED))
+    return data.subset(order[:n])
 
 
 def _mean(total: float, count: int) -> float | None:
