@@ -1,0 +1,194 @@
+"""Stored results of the course book: small artefacts copied out of run directories, and their
+reading back.
+
+A run directory (``runs/<name>/``, see ``docs/ARCHITECTURE.md``) holds checkpoints of tens of
+megabytes; the book needs only what a report shows. :func:`collect_run` copies those small
+files into ``book/results/<name>/`` and :func:`collect_comparison` does the same for a
+``gan-course compare`` output and its members. Checkpoints and TensorBoard event files are never
+copied. :func:`load_result` reads a stored result back for a chapter.
+
+Layout of one stored run (every file optional except ``history.json``)::
+
+    config.yaml  history.json (steps and epochs)  history.csv (epochs)  metrics.json
+    plots/*.png  samples/epoch_XXXX.png (a selection)  samples/interpolation_*.png
+
+A stored comparison adds ``comparison.csv``, ``comparison.json``, its figures, one stored run
+per member in ``<member>/``, and ``run.json`` (:mod:`gan_course.reports.provenance`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import paths
+from ..errors import ResultError
+from .provenance import read_run_record
+
+RUN_FILES = ("config.yaml", "history.json", "history.csv", "metrics.json")  # history_steps.csv: in history.json
+COMPARISON_FILES = ("comparison.csv", "comparison.json")
+EPOCH_GRID = re.compile(r"epoch_(\d+)\.png$")  # samples/epoch_XXXX.png, written by the trainer
+NEVER_COPIED = ("checkpoints", "tensorboard")  # large or binary: not results
+
+
+def _copy(source: Path, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, partial)
+    os.replace(partial, dest)
+    return dest
+
+
+def epoch_grids(run_dir: str | os.PathLike) -> dict[int, Path]:
+    """``{epoch: path}`` of a run's per-epoch sample grids (``samples/epoch_XXXX.png``), sorted."""
+    found = {int(m.group(1)): p for p in Path(run_dir, "samples").glob("epoch_*.png") if (m := EPOCH_GRID.search(p.name))}
+    return dict(sorted(found.items()))
+
+
+def collect_run(run_dir: str | os.PathLike, dest: str | os.PathLike, *, grids: str | int = "last") -> list[Path]:
+    """Copy the small artefacts of ``run_dir`` into ``dest``; returns the files written.
+
+    grids: which per-epoch sample grids to keep: ``"last"``, ``"all"``, or an int k (every
+    k-th epoch, plus the first and the last). Interpolation strips (``samples/interpolation_*``)
+    and every plot are kept. Raises ResultError when ``run_dir`` has no ``history.json``.
+    """
+    run_dir, dest = Path(run_dir), Path(dest)
+    if not (run_dir / "history.json").is_file():
+        raise ResultError(f"{run_dir} holds no history.json; train it first (gan-course train) or check the path")
+    written = [_copy(run_dir / name, dest / name) for name in RUN_FILES if (run_dir / name).is_file()]
+    written += [_copy(p, dest / "plots" / p.name) for p in sorted(run_dir.glob("plots/*.png"))]
+    written += [_copy(p, dest / "samples" / p.name) for p in sorted(run_dir.glob("samples/interpolation_*.png"))]
+    for epoch, path in _select_grids(epoch_grids(run_dir), grids).items():
+        written.append(_copy(path, dest / "samples" / path.name))
+    return written
+
+
+def _select_grids(grids: dict[int, Path], which: str | int) -> dict[int, Path]:
+    if not grids:
+        return {}
+    epochs = list(grids)
+    if which == "all":
+        keep = epochs
+    elif which == "last":
+        keep = epochs[-1:]
+    elif isinstance(which, int) and which >= 1:
+        keep = [e for e in epochs if e % which == 0 or e in (epochs[0], epochs[-1])]
+    else:
+        raise ValueError(f"grids must be 'last', 'all' or a positive int, got {which!r}")
+    return {e: grids[e] for e in keep}
+
+
+def collect_comparison(out_dir: str | os.PathLike, dest: str | os.PathLike, *,
+                       grids: str | int | dict[str, str | int] = "last") -> list[Path]:
+    """Copy a ``gan-course compare`` output (table, JSON, figures) and each member's small
+    artefacts (into ``dest/<member>/``, see :func:`collect_run`); returns the files written.
+
+    grids: as in :func:`collect_run`, or a mapping member -> that value ("last" for members
+    it does not name)."""
+    out_dir, dest = Path(out_dir), Path(dest)
+    if not (out_dir / "comparison.json").is_file():
+        raise ResultError(f"{out_dir} holds no comparison.json; run gan-course compare first or check the path")
+    written = [_copy(out_dir / name, dest / name) for name in COMPARISON_FILES]
+    written += [_copy(p, dest / p.name) for p in sorted(out_dir.glob("*.png"))]
+    comparison = json.loads((out_dir / "comparison.json").read_text(encoding="utf-8"))
+    for row in comparison["rows"]:
+        member = row["strategy"]
+        which = grids.get(member, "last") if isinstance(grids, dict) else grids
+        written += collect_run(row["run_dir"], dest / member, grids=which)
+    return written
+
+
+def folder_size(path: str | os.PathLike) -> int:
+    """Bytes of every file below ``path``."""
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+def _number(text: str) -> Any:
+    """A CSV cell as a number when it is one (``""`` -> None), else the text."""
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return {"True": True, "False": False}.get(text, text)
+
+
+def read_csv_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The rows of a CSV file as dicts, numbers parsed (empty cells -> None)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """One folder of ``book/results/``: a run, or a comparison whose members are subfolders."""
+
+    name: str
+    path: Path
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The ``run.json`` provenance (commands, seed, version, hardware, wall time)."""
+        return read_run_record(self.path)
+
+    def file(self, relative: str, member: str | None = None) -> Path:
+        """Path of a stored file (``member``: inside that member's folder); ResultError if missing."""
+        path = self.path / member / relative if member else self.path / relative
+        if not path.is_file():
+            raise ResultError(f"the stored result {self.name!r} has no {path.relative_to(self.path)}; "
+                              "re-create it with book/reproduce.py")
+        return path
+
+    def json(self, relative: str, member: str | None = None) -> Any:
+        return json.loads(self.file(relative, member).read_text(encoding="utf-8"))
+
+    def history(self, member: str | None = None) -> dict:
+        """``history.json`` (the trainer's columnar history)."""
+        return self.json("history.json", member)
+
+    def metrics(self, member: str | None = None) -> dict:
+        """``metrics.json`` written by ``gan-course evaluate``."""
+        return self.json("metrics.json", member)
+
+    def config(self, member: str | None = None) -> dict:
+        """The resolved training configuration (``config.yaml``)."""
+        return yaml.safe_load(self.file("config.yaml", member).read_text(encoding="utf-8"))
+
+    def comparison(self) -> list[dict[str, Any]]:
+        """The rows of ``comparison.csv`` (one per member), numbers parsed."""
+        return read_csv_rows(self.file("comparison.csv"))
+
+    def members(self) -> list[str]:
+        """Member names of a stored comparison, in the table's order."""
+        return [row["strategy"] for row in self.comparison()]
+
+    def grids(self, member: str | None = None) -> dict[int, Path]:
+        """``{epoch: path}`` of the stored per-epoch sample grids."""
+        return epoch_grids(self.path / member if member else self.path)
+
+
+def load_result(name: str, *, root: str | os.PathLike | None = None) -> StoredResult:
+    """The stored result ``name`` under ``root`` (default ``gan_course.paths.book_results_dir()``)."""
+    root = Path(root) if root is not None else paths.book_results_dir()
+    path = root / name
+    if not path.is_dir():
+        present = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        raise ResultError(f"no stored result {name!r} in {root} (present: {', '.join(present) or 'none'}); "
+                          "run book/reproduce.py to create it")
+    return StoredResult(name=name, path=path)
+
+
+def finite(value: Any) -> bool:
+    """True for a real, finite number (not None, NaN or text)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
