@@ -383,7 +383,7 @@ plot_comparison_bars({name: r.final_metric for name, r in ring_results.items()},
 
 # %%
 try:
-    images = load_dataset("fashion-mnist", max_items=budget.pick(full=12000, grader=256))
+    images = load_dataset("fashion-mnist", max_items=budget.pick(full=30000, grader=256))
 except DatasetNotFoundError as error:
     print(f"Fashion-MNIST is not available here ({str(error)[:120]}...): using synthetic images")
     images = synthetic_like("fashion-mnist", n=256)
