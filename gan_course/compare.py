@@ -244,6 +244,19 @@ def _dry_run(comparison: Comparison, plans: dict, log: Callable[[str], None]) ->
             "plans": {m: list(p) for m, p in plans.items()}}
 
 
+def _cache_validation_stats(comparison, plans: dict, log) -> None:
+    """Real statistics for the members' validation FID, computed once before any member trains
+    (shared by all of them, so no member's evaluation overhead pays for it)."""
+    from .train.validation import cache_validation_stats
+
+    done = set()
+    for member, cfg in comparison.members.items():
+        key = (cfg.dataset, cfg.fid_samples)
+        if plans[member][0] != "reuse" and key not in done and cache_validation_stats(cfg):
+            log(f"validation FID: real statistics of {cfg.fid_samples} {cfg.dataset} training images cached")
+            done.add(key)
+
+
 def compare(config: str | os.PathLike, *, out: str | os.PathLike | None = None, epochs: int | None = None,
             samples: int | None = None, force: bool = False, dry_run: bool = False,
             log: Callable[[str], None] = print) -> dict:
@@ -267,6 +280,7 @@ def compare(config: str | os.PathLike, *, out: str | os.PathLike | None = None, 
     request = {"samples": None, "feature": None, "split": "test", "checkpoint": "best", "seed": 0, "per_class": True,
                **comparison.evaluate}
     rows, members, total = [], {}, len(comparison.members)
+    _cache_validation_stats(comparison, plans, log)
     for index, (member, cfg) in enumerate(comparison.members.items(), 1):
         tag = f"[{index}/{total}] {member}"
         action, why = plans[member]

@@ -71,12 +71,16 @@ def test_compare_end_to_end_writes_every_artefact_and_reuses_finished_runs(tiny_
     assert stored["members"]["hinge"]["protocols"]["fid"]["n_fake"] == 100
     assert any(line.startswith("[1/2] hinge: training") for line in lines)
     assert any(line.startswith("[2/2] dcgan: FID") for line in lines)
+    # both members validate against the same real statistics: cached once, before either trains
+    cached = [i for i, line in enumerate(lines) if line.startswith("validation FID: real statistics of 50")]
+    assert len(cached) == 1 and cached[0] < lines.index(next(l for l in lines if l.startswith("[1/2] hinge: training")))
 
     before = checkpoint_times(out)
     again_lines = []
     again = compare(tiny_comparison, out=out, log=again_lines.append)
     assert checkpoint_times(out) == before  # nothing was trained again
     assert sum("reusing" in line for line in again_lines) == 2
+    assert not any(line.startswith("validation FID") for line in again_lines)  # nothing to train, nothing to cache
     assert sum("reused metrics.json" in line for line in again_lines) == 2
     assert [row["trained"] for row in again["rows"]] == [False, False]
     assert [row["fid"] for row in again["rows"]] == [row["fid"] for row in result["rows"]]

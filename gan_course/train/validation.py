@@ -82,3 +82,18 @@ class ValidationFID:
         if not bool(torch.isfinite(fake).all()):
             return float("inf")
         return compute_fid(self.real, fake, feature=self.feature).value
+
+
+def cache_validation_stats(config) -> bool:
+    """Compute and cache the real statistics ``ValidationFID`` will read for ``config`` (a
+    resolved TrainConfig with ``fid_every`` set, training on a registry dataset), so that
+    runs sharing them -- the members of a comparison -- do not charge their one-time cost to
+    the first run's evaluation time. Returns False when there is nothing to cache."""
+    from ..metrics.features import resolve_feature_network
+    from ..metrics.stats_cache import real_stats
+
+    if not config.fid_every or config.dataset == "ring":
+        return False
+    real_stats(config.dataset, split=VALIDATION_SPLIT, n=config.fid_samples,
+               feature=resolve_feature_network(config.dataset), seed=VALIDATION_SEED)
+    return True
