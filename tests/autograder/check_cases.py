@@ -34,3 +34,32 @@ def numbers(message: str) -> list[float]:
 def same(a: float, b: float) -> bool:
     """``a`` and ``b`` agree to 0.1% (or 1e-6 near 0): a message printing ``a`` reveals ``b``."""
     return abs(a - b) <= 1e-3 * max(abs(b), 1e-3)
+
+
+def assert_replies_load_with_weights_only(assignment: str, correct: dict, helpers: dict | None = None) -> None:
+    """Every reply the sandbox sends for ``correct[function]`` implementations (with the
+    notebook's ``helpers`` defined beside them) loads with ``torch.load(weights_only=True)``,
+    as the grader reads it."""
+    import io
+
+    import torch
+
+    from autograder.checks import DEFAULT_SEED, LocalRunner
+
+    for function, chk in checks_for(assignment).items():
+        for impl in correct[function]:
+            results = LocalRunner({**(helpers or {}), function: impl}).run(function, chk.probes(DEFAULT_SEED))
+            assert all(result["ok"] for result in results), (function, results)
+            buffer = io.BytesIO()
+            torch.save(results, buffer)
+            buffer.seek(0)
+            assert len(torch.load(buffer, weights_only=True)) == len(results)
+
+
+def assert_harness_free_of_answers(module) -> None:
+    """The sandbox-side harness ``module`` imports neither the course library (the answers)
+    nor the grader's checks."""
+    import inspect
+
+    source = inspect.getsource(module)
+    assert "gan_course" not in source and "autograder.checks" not in source

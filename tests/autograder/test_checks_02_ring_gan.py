@@ -7,7 +7,6 @@ the solution notebook reuses); ``WRONG[function]`` lists ``(mistake, implementat
 
 from __future__ import annotations
 
-import io
 import math
 import random
 import re
@@ -21,9 +20,10 @@ from scipy.spatial.distance import cdist as scipy_cdist
 from torch import nn
 from torch.utils.data import Dataset
 
-from autograder.checks import DEFAULT_SEED, CheckFailure, LocalRunner, check, checks_for
+from autograder.checks import DEFAULT_SEED, CheckFailure, check, checks_for
 
-from .check_cases import assert_unanswered_functions_fail
+from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
+                          assert_unanswered_functions_fail)
 
 ASSIGNMENT = "02_ring_gan"
 SEEDS = (DEFAULT_SEED, 1, 2)
@@ -598,21 +598,11 @@ def test_ring_statistics_accept_the_reference_sampler_for_many_seeds():
 
 def test_harness_replies_load_with_weights_only():
     """Would every reply of the sandbox load with torch.load(weights_only=True), as the grader reads it?"""
-    for function, chk in checks_for(ASSIGNMENT).items():
-        for impl in CORRECT[function]:
-            results = LocalRunner({**HELPERS, function: impl}).run(function, chk.probes(DEFAULT_SEED))
-            assert all(result["ok"] for result in results), (function, results)
-            buffer = io.BytesIO()
-            torch.save(results, buffer)
-            buffer.seek(0)
-            assert len(torch.load(buffer, weights_only=True)) == len(results)
+    assert_replies_load_with_weights_only(ASSIGNMENT, CORRECT, HELPERS)
 
 
 def test_harness_imports_neither_gan_course_nor_the_checks():
     """The harness runs next to student code: does it stay free of answers and grader code?"""
-    import inspect
-
     from autograder.harness import a02
 
-    source = inspect.getsource(a02)
-    assert "gan_course" not in source and "autograder.checks" not in source
+    assert_harness_free_of_answers(a02)

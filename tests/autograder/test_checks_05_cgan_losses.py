@@ -21,7 +21,8 @@ from torch import nn
 
 from autograder.checks import CheckFailure, LocalRunner, check, checks_for
 
-from .check_cases import assert_unanswered_functions_fail, numbers, same
+from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
+                          assert_unanswered_functions_fail, numbers, same)
 from autograder.checks import _fid_kid
 
 ASSIGNMENT = "05_cgan_losses"
@@ -452,6 +453,18 @@ def test_the_library_reference_passes_the_check(function, reference):
 def test_missing_and_placeholder_functions_fail_with_a_clear_message():
     """Does an unanswered notebook (NotImplementedError, or no function at all) fail every check?"""
     assert_unanswered_functions_fail(ASSIGNMENT)
+
+
+def test_harness_replies_load_with_weights_only():
+    """Would every reply of the sandbox load with torch.load(weights_only=True), as the grader reads it?"""
+    assert_replies_load_with_weights_only(ASSIGNMENT, CORRECT)
+
+
+def test_harness_imports_neither_gan_course_nor_the_checks():
+    """The harness runs next to student code: does it stay free of answers and grader code?"""
+    from autograder.harness import a05
+
+    assert_harness_free_of_answers(a05)
 
 
 @pytest.mark.parametrize("function, impl, expected", [
