@@ -1,7 +1,7 @@
 """The course contract of COURSE.md as data, and readers for the generated notebooks.
 
 ``FUNCTIONS[assignment]`` lists every graded function or class with its signature exactly as
-COURSE.md fixes it (defaults included); ``WRITTEN_ANSWERS`` counts the manually graded answers.
+COURSE.md fixes it (defaults included); ``WRITTEN_ANSWERS[assignment]`` names its manually graded written answers.
 """
 
 from __future__ import annotations
@@ -53,7 +53,14 @@ FUNCTIONS = {
         "kernel_inception_distance": "feats_real, feats_fake",
     },
 }
-WRITTEN_ANSWERS = 1  # COURSE.md: one written answer per assignment
+# COURSE.md's written answers: the grade_ids of the manually graded markdown cells, in notebook order
+WRITTEN_ANSWERS = {
+    "01_vanilla_dcgan": ("loss_curves_answer",),
+    "02_ring_gan": ("facsimile_answer",),
+    "03_dcgan_faces": ("memorisation_answer",),
+    "04_wgan_sngan": ("comparison_answer",),
+    "05_cgan_losses": ("strategy_answer",),
+}
 SETUP_TAG = "grader-setup"
 SETUP_MODULES = {"math", "numpy", "scipy", "scipy.linalg", "torch", "torch.nn", "torch.nn.functional", "torch.utils.data"}
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
