@@ -1,128 +1,67 @@
-"""``gan-course autograde``: grade a class's notebooks into a CSV, the gradebook and feedback.
+"""``gan-course autograde``: the instructor's command, forwarded to the separately installed grader.
 
-The interface is fixed by COURSE.md::
+The grader (hidden checks, sandbox, gradebook) is instructor-only and is not in the
+``gan-course`` wheel that students install. It is its own distribution,
+``gan-course-autograder`` (``autograder/pyproject.toml`` in the course's source checkout),
+which registers its command-line entry under the ``gan_course.commands`` entry-point group.
+This module only looks that entry point up and hands it the arguments: the library never
+imports the grader's modules. Without the grader installed, the command is a one-line error
+that names the install command.
+
+Usage (COURSE.md)::
 
     gan-course autograde ASSIGNMENT SUBMISSIONS --out GRADES.csv [--workers N]
 
-Student code runs only in a bubblewrap sandbox (see ``autograder.sandbox``); the pipeline is
-``autograder.batch``. The command exits 0 when the batch completed, whatever the students'
-code did; each problem is a ``status`` in the CSV.
+``gan-course autograde --help`` shows the grader's own help.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import sys
-from pathlib import Path
+from importlib.metadata import entry_points
+from typing import Callable, Sequence
 
 from gan_course.errors import GanCourseError
 
-GiB = 1024**3
+VERB = "autograde"
+ENTRY_POINT_GROUP = "gan_course.commands"
+INSTALL_COMMAND = "pip install -e ./autograder"  # from the course's source checkout
 
 
-class AutograderNotFound(GanCourseError):
-    """The instructor-side ``autograder`` package is not importable."""
+class GraderNotInstalled(GanCourseError):
+    """The instructor-only grader distribution is not installed in this environment."""
 
 
-def import_autograder(course_dir: Path):
-    """The ``autograder`` package: importable already, or from the course / source checkout.
-
-    It is instructor-side code that does not ship in the ``gan_course`` wheel.
-    """
-    from gan_course.paths import source_checkout
-
-    try:
-        return importlib.import_module("autograder")
-    except ImportError:
-        pass
-    for root in (course_dir, source_checkout()):
-        if root is not None and (Path(root) / "autograder" / "__init__.py").is_file():
-            sys.path.insert(0, str(root))
-            return importlib.import_module("autograder")
-    raise AutograderNotFound(
-        f"the autograder package is not in {course_dir}: run gan-course autograde from the course's source "
-        "checkout, or point --course-dir (or $GAN_COURSE_COURSE) at it"
+def grader_command() -> Callable[..., int]:
+    """The grader's ``main(argv, prog=...)``, found through its entry point."""
+    found = list(entry_points(group=ENTRY_POINT_GROUP, name=VERB))
+    hint = (
+        f"run `{INSTALL_COMMAND}` from the course's source checkout (instructors only: the grader is not "
+        "part of the student package gan-course)"
     )
+    if not found:
+        raise GraderNotInstalled(f"the autograder is not installed: {hint}")
+    try:
+        return found[0].load()
+    except ImportError as error:
+        raise GraderNotInstalled(f"the installed autograder cannot be loaded ({error}): {hint} again") from None
 
 
-def _positive(kind):
-    def parse(text: str):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-
-    return parse
+def forward(argv: Sequence[str]) -> int:
+    """Run ``gan-course autograde ARGV`` in the grader; returns its exit status."""
+    return int(grader_command()(list(argv), prog=f"gan-course {VERB}") or 0)
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "autograde",
-        help="grade every student's notebook of an assignment into a CSV (sandboxed)",
-        description=(
-            "Grade SUBMISSIONS/<student>/ASSIGNMENT.ipynb (or nbgrader's submitted/<student>/ASSIGNMENT/ tree) "
-            "for every student: student code runs in a bubblewrap sandbox, hidden checks are judged in the "
-            "grader. Writes GRADES.csv (student,assignment,grade_id,score,max_score,status), the nbgrader "
-            "gradebook and per-student feedback HTML. Exits 0 when the batch completed."
-        ),
-        epilog="example:\n  gan-course autograde 01_vanilla_dcgan ~/inbox/01 --out grades_01.csv --workers 2",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        VERB,
+        add_help=False,
+        help="grade every student's notebook of an assignment into a CSV (sandboxed; needs the grader installed)",
+        description=f"Forwarded to the instructor-only grader; install it with `{INSTALL_COMMAND}`.",
     )
-    parser.add_argument("assignment", metavar="ASSIGNMENT", help="assignment id, e.g. 01_vanilla_dcgan")
-    parser.add_argument("submissions", metavar="SUBMISSIONS", type=Path, help="folder of student folders")
-    parser.add_argument("--out", type=Path, required=True, metavar="GRADES.csv", help="the CSV to write (atomically)")
-    parser.add_argument("--workers", type=_positive(int), default=1, help="submissions graded in parallel (default 1)")
-    parser.add_argument("--course-dir", type=Path, help="the course with solutions/ (default: $GAN_COURSE_COURSE or the checkout)")
-    parser.add_argument("--grading-dir", type=Path, help="nbgrader working directory (default: $GAN_COURSE_GRADING)")
-    parser.add_argument("--gradebook", type=Path, help="nbgrader gradebook database (default: GRADING_DIR/gradebook.db)")
-    parser.add_argument("--feedback-dir", type=Path, help="feedback HTML root (default: GRADING_DIR/feedback)")
-    parser.add_argument("--timeout", type=_positive(float), default=None, help="seconds per notebook cell (default 60)")
-    parser.add_argument("--memory-limit", type=_positive(float), default=4.0, metavar="GIB", help="address space per sandbox in GiB (default 4; importing torch needs more than 3)")
-    parser.add_argument(
-        "--unsafe-no-sandbox",
-        dest="unsafe",
-        action="store_true",
-        help="run student code WITHOUT bubblewrap: it can then read the hidden checks, the sources and other "
-        "submissions and write anywhere you can. Only for trusted notebooks (e.g. your own solutions)",
-    )
-    parser.add_argument("--dry-run", action="store_true", help="list what would be graded; run nothing, write nothing")
+    parser.add_argument("arguments", nargs=argparse.REMAINDER, help="the grader's arguments (see gan-course autograde --help)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_course.paths import course_dir, grading_dir
-
-    course = (args.course_dir or course_dir()).expanduser().resolve()
-    try:
-        importlib.import_module("nbgrader")
-    except ImportError:
-        raise GanCourseError("the autograder needs nbgrader: pip install 'gan-course[course]'") from None
-    import_autograder(course)
-    from autograder.batch import BatchPaths, describe, grade_class
-    from autograder.grading import DEFAULT_CELL_TIMEOUT, GradingOptions
-    from autograder.sandbox import SandboxLimits
-
-    if not args.submissions.is_dir():
-        raise GanCourseError(f"no submissions folder {args.submissions}: give the folder that holds one folder per student")
-    paths = BatchPaths(
-        course_dir=course,
-        submissions=args.submissions.expanduser().resolve(),
-        out=args.out.expanduser().resolve(),
-        grading_dir=(args.grading_dir or grading_dir()).expanduser().resolve(),
-        gradebook=args.gradebook.expanduser().resolve() if args.gradebook else None,
-        feedback_dir=args.feedback_dir.expanduser().resolve() if args.feedback_dir else None,
-    )
-    if args.dry_run:
-        for line in describe(args.assignment, paths, unsafe=args.unsafe):
-            print(line)
-        return 0
-    if args.unsafe:
-        print("WARNING: --unsafe-no-sandbox: student code runs unconfined, with your permissions", file=sys.stderr)
-    options = GradingOptions(
-        cell_timeout=args.timeout or DEFAULT_CELL_TIMEOUT,
-        limits=SandboxLimits(memory_bytes=int(args.memory_limit * GiB)),
-        unsafe=args.unsafe,
-    )
-    grade_class(args.assignment, paths, workers=args.workers, options=options, progress=lambda line: print(line, flush=True))
-    return 0
+    return forward(args.arguments)
