@@ -65,7 +65,7 @@ def run_model(name: str, *, minutes: float, out: Path, train_items: int, samples
 def summarise(name: str, run_dir: Path, *, samples: int, train_call_s: float | None = None) -> dict:
     """evaluate_run's result for a trained run, plus the median evaluation seconds per epoch
     (the steady state, without the first epoch's one-time setup: imports, real statistics)."""
-    from gan_course.evaluate import evaluate_run
+    from gan_course.experiments.evaluate import evaluate_run
 
     metrics = evaluate_run(run_dir, samples=samples)
     eval_times = json.loads((Path(run_dir) / "history.json").read_text())["epochs"]["eval_time"]

@@ -27,3 +27,7 @@ class TrainingDiverged(GanCourseError, FloatingPointError):
 
 class ResultError(GanCourseError, ValueError):
     """A stored result of the course book (``book/results/<name>/``) is missing or unreadable."""
+
+
+class HistoryError(GanCourseError, ValueError):
+    """A run's ``history.json`` is missing, is not JSON, or is not a history object."""

@@ -54,7 +54,7 @@ def generate(generator: nn.Module, z: Tensor, labels: Tensor | None = None) -> T
 
     z: (n, latent_dim); labels: (n,) or None -> (n, 2) points or (n, C, H, W) images in [-1, 1].
     """
-    from .train.evaluation import generate as generate_in_chunks
+    from .train.epoch_metric import generate as generate_in_chunks
 
     device = _device(generator)
     return generate_in_chunks(generator, z.to(device), None if labels is None else labels.to(device)).cpu()

@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_course.compare import compare
+    from gan_course.experiments.compare import compare
 
     compare(args.config, out=args.out, epochs=args.epochs, samples=args.samples, force=args.force,
             dry_run=args.dry_run, log=lambda line: print(line, flush=True))

@@ -42,7 +42,7 @@ def resolve_run(path: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     from gan_course.errors import ConfigError
     from gan_course.game import create_app
-    from gan_course.monitor import port_is_free
+    from gan_course.train.monitor import port_is_free
 
     if not 1 <= args.port <= 65535:
         raise ConfigError(f"--port must be a TCP port in 1..65535, got {args.port}; e.g. --port {DEFAULT_PORT}")

@@ -6,8 +6,6 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from .sample import run_dir_of
-
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -31,17 +29,16 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def draw(path_points, out: Path, *, rows: int, steps: int, title: str) -> None:
-    from gan_course import plotting
+def draw(path_points, out: Path, *, rows: int, steps: int, title: str, config) -> None:
+    """Image paths as strips (one row per path); 2D paths as points over the run's real points
+    (:func:`gan_course.train.outputs.save_samples`, as every 2D sample of a run)."""
+    if path_points.dim() == 2:
+        from gan_course.train.outputs import save_samples
 
-    if path_points.dim() == 2:  # 2D model: the paths over real samples
-        import torch
-
-        from gan_course.data import sample_ring
-
-        real = sample_ring(2000, generator=torch.Generator().manual_seed(0))
-        plotting.plot_scatter(real, path_points, path=out, title=title)
+        save_samples(path_points, out, config=config, title=title)
     else:
+        from gan_course import plotting
+
         plotting.interpolation_strip(path_points.view(rows, steps, *path_points.shape[1:]), path=out)
 
 
@@ -49,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from gan_course.errors import ConfigError
     from gan_course.sampling import generate, interpolation_latents, row_labels
     from gan_course.train import load_generator
+    from gan_course.train.run_dir import RunDir
 
     if args.rows < 1:
         raise ConfigError(f"--rows must be at least 1, got {args.rows}")
@@ -56,14 +54,14 @@ def run(args: argparse.Namespace) -> int:
     z = interpolation_latents(generator.latent_dim, rows=args.rows, steps=args.steps, method=args.method, seed=args.seed)
     labels = row_labels(args.rows, args.steps, getattr(generator, "num_classes", 0), label=args.label)
     images = generate(generator, z, labels)
-    out = Path(args.out) if args.out else run_dir_of(args.checkpoint) / "samples" / f"interpolation_{args.method}.png"
+    out = Path(args.out) if args.out else RunDir.of(args.checkpoint).sample_file(f"interpolation_{args.method}.png")
     title = f"{config.name}: {args.method}"
     if args.dry_run:
         with tempfile.TemporaryDirectory(prefix="gan-course-dry-run-") as tmp:
-            draw(images, Path(tmp) / out.name, rows=args.rows, steps=args.steps, title=title)
+            draw(images, Path(tmp) / out.name, rows=args.rows, steps=args.steps, title=title, config=config)
         print(f"dry run: {args.rows} x {args.steps} {args.method} path from {args.checkpoint}; would write {out}")
         return 0
-    draw(images, out, rows=args.rows, steps=args.steps, title=title)
+    draw(images, out, rows=args.rows, steps=args.steps, title=title, config=config)
     print(f"wrote {out}")
     return 0
 

@@ -7,7 +7,7 @@ import signal
 
 
 def add_parser(subparsers) -> None:
-    from gan_course.monitor import DEFAULT_PORT
+    from gan_course.train.monitor import DEFAULT_PORT
 
     parser = subparsers.add_parser(
         "monitor",
@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_course.monitor import plan_monitor, start_monitor, stop_monitor
+    from gan_course.train.monitor import plan_monitor, start_monitor, stop_monitor
 
     plan = plan_monitor(args.runs, port=args.port)
     for name, path in plan.runs.items():

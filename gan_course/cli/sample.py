@@ -1,4 +1,5 @@
-"""``gan-course sample``: a grid of samples (or a 2D scatter) from a checkpoint."""
+"""``gan-course sample``: a grid of samples (or a 2D scatter over the run's real points) from a checkpoint,
+saved by :func:`gan_course.train.outputs.save_samples` like the trainer's per-epoch samples."""
 
 from __future__ import annotations
 
@@ -29,29 +30,11 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def run_dir_of(checkpoint: str) -> Path:
-    path = Path(checkpoint)
-    return path if path.is_dir() else path.resolve().parent.parent
-
-
-def save_samples(samples, path: Path, *, config, nrow: int, seed: int) -> None:
-    """Save images as a grid, or 2D points as a scatter over fresh real ring samples."""
-    from gan_course import plotting
-
-    if samples.dim() == 2:
-        from gan_course.data import sample_ring
-
-        import torch
-
-        real = sample_ring(len(samples), generator=torch.Generator().manual_seed(seed + 1))
-        plotting.plot_scatter(real, samples, path=path, title=f"{config.name}: {len(samples)} samples")
-    else:
-        plotting.image_grid(samples, nrow=nrow, path=path, title=config.name)
-
-
 def run(args: argparse.Namespace) -> int:
     from gan_course.sampling import class_labels, generate, noise
     from gan_course.train import load_generator
+    from gan_course.train.outputs import save_samples
+    from gan_course.train.run_dir import RunDir
 
     if args.n < 1:
         from gan_course.errors import ConfigError
@@ -61,12 +44,13 @@ def run(args: argparse.Namespace) -> int:
     z = noise(args.n, generator.latent_dim, seed=args.seed, truncation=args.truncation)
     num_classes = getattr(generator, "num_classes", 0)
     samples = generate(generator, z, class_labels(args.n, num_classes, label=args.label))
-    out = Path(args.out) if args.out else run_dir_of(args.checkpoint) / "samples" / f"sample_seed{args.seed}.png"
+    out = Path(args.out) if args.out else RunDir.of(args.checkpoint).sample_file(f"sample_seed{args.seed}.png")
+    title = f"{config.name}: {len(samples)} samples"
     if args.dry_run:
         with tempfile.TemporaryDirectory(prefix="gan-course-dry-run-") as tmp:
-            save_samples(samples, Path(tmp) / out.name, config=config, nrow=args.nrow, seed=args.seed)
+            save_samples(samples, Path(tmp) / out.name, config=config, nrow=args.nrow, title=title)
         print(f"dry run: sampled {tuple(samples.shape)} from {args.checkpoint}; would write {out}")
         return 0
-    save_samples(samples, out, config=config, nrow=args.nrow, seed=args.seed)
+    save_samples(samples, out, config=config, nrow=args.nrow, title=title)
     print(f"wrote {out}")
     return 0

@@ -29,6 +29,7 @@ from torchvision.datasets.folder import IMG_EXTENSIONS, default_loader, has_file
 from tqdm.auto import tqdm
 
 from .. import paths
+from ..atomic import atomic_write
 from ..errors import DatasetNotFoundError
 from .tensor_data import InMemoryData
 
@@ -112,10 +113,8 @@ def decode_cached(
     labels = torch.tensor([label for _, label in samples], dtype=torch.int64)  # (N,)
     if file is not None:
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            partial = file.with_name(file.name + f".{os.getpid()}.tmp")
-            torch.save({"data": data, "labels": labels}, partial)
-            os.replace(partial, file)
+            with atomic_write(file, "wb") as handle:
+                torch.save({"data": data, "labels": labels}, handle)
         except OSError:  # a read-only cache only costs time
             pass
     return data, labels

@@ -19,7 +19,6 @@ where they go and how to get them.
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ import torchvision.datasets
 from torch import Tensor
 
 from .. import paths
+from ..atomic import atomic_write
 from ..errors import ConfigError, DatasetNotFoundError
 from .folder import DCGAN_IMAGE_SIZE, decode_cached
 from .tensor_data import InMemoryData
@@ -158,15 +158,11 @@ def _decompress_idx(name: str, root: Path, search_dirs: Sequence[Path]) -> None:
         source = next((c for c in candidates if c.is_file()), None)
         if source is None:
             continue
-        partial = raw / f".{filename}.{os.getpid()}.tmp"
         try:
-            raw.mkdir(parents=True, exist_ok=True)
             opener = gzip.open if source.suffix == ".gz" else open
-            with opener(source, "rb") as src, open(partial, "wb") as dst:
+            with opener(source, "rb") as src, atomic_write(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
-            os.replace(partial, target)
         except (OSError, EOFError) as exc:  # unwritable root, truncated or bad gzip
-            partial.unlink(missing_ok=True)
             raise DatasetNotFoundError(
                 f"cannot decompress {source} into {raw} ({type(exc).__name__}: {exc}); replace the file if it "
                 f"is damaged, make {raw} writable, or set GAN_COURSE_DATA to a writable data root"

@@ -33,7 +33,8 @@ import torch
 from torch import Tensor
 
 from ..errors import CheckpointError, ConfigError
-from .tally import Tally, tally_path
+from ..train.run_dir import RunDir
+from .tally import Tally
 
 CHECKPOINT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a file stem in checkpoints/, nothing else
 FRESH_SAMPLES = 24  # generator samples the drawing is ranked against
@@ -89,7 +90,8 @@ class GameEngine:
 
     def __init__(self, run_dir: str | Path, *, real=None, checkpoint: str | None = None, seed: int | None = None):
         self.run_dir = Path(run_dir).expanduser().resolve()
-        self.checkpoint_dir = self.run_dir / "checkpoints"
+        self.run = RunDir(self.run_dir)
+        self.checkpoint_dir = self.run.checkpoints
         names = self.checkpoint_names()
         if not names:
             raise CheckpointError(f"{run_dir} is not a run directory with checkpoints (no {self.checkpoint_dir}/*.pt); "
@@ -114,15 +116,13 @@ class GameEngine:
                               "pass images of the run's dataset")
         names = list(getattr(self.real, "class_names", []) or [])
         self.class_names = names if len(names) == self.num_classes else [str(k) for k in range(self.num_classes)]
-        self.tally = Tally(tally_path(self.run_dir))
+        self.tally = Tally(self.run.tally)
 
     # -- checkpoints -------------------------------------------------------------------------
 
     def checkpoint_names(self) -> list[str]:
         """The stems of ``checkpoints/*.pt`` (e.g. ``["best", "latest"]``)."""
-        if not self.checkpoint_dir.is_dir():
-            return []
-        return sorted(p.stem for p in self.checkpoint_dir.glob("*.pt") if CHECKPOINT_NAME.match(p.stem) and p.is_file())
+        return self.run.checkpoint_stems(CHECKPOINT_NAME)
 
     def load(self, name: str | None, *, status: int | None = 404) -> LoadedCheckpoint:
         """The checkpoint ``name`` (default: the default one), loaded once per file version.
@@ -134,7 +134,7 @@ class GameEngine:
         if not CHECKPOINT_NAME.match(name) or name not in names:
             message = f"unknown checkpoint {name[:80]!r}; this run has: {', '.join(names) or 'none'}"
             raise CheckpointError(message) if status is None else GameError(status, message)
-        path = self.checkpoint_dir / f"{name}.pt"
+        path = self.run.checkpoint(name)
         mtime = path.stat().st_mtime_ns
         with self._lock:
             cached = self._loaded.get(name)

@@ -25,23 +25,17 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..atomic import atomic_write
+
 logger = logging.getLogger(__name__)
 
-GAME_DIR = "game"  # RUN_DIR/game/
-TALLY_FILE = "tally.json"
 TALLY_MODE = 0o644
 COUNTERS = ("rounds", "images_shown", "images_correct", "fakes_shown", "fakes_missed", "reals_shown", "reals_flagged")
-
-
-def tally_path(run_dir: str | os.PathLike) -> Path:
-    """``RUN_DIR/game/tally.json``."""
-    return Path(run_dir) / GAME_DIR / TALLY_FILE
 
 
 def fool_rate(entry: dict) -> float | None:
@@ -110,15 +104,5 @@ class Tally:
         return dict(entry)
 
     def _write(self, data: dict) -> None:
-        handle = tempfile.NamedTemporaryFile("w", dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp",
-                                             delete=False, encoding="utf-8")
-        try:
-            with handle:
-                json.dump(data, handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(handle.name, TALLY_MODE)  # readable like the run's other files (the temp file is 0600)
-            os.replace(handle.name, self.path)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
+        with atomic_write(self.path, permissions=TALLY_MODE) as handle:  # readable like the run's other files
+            json.dump(data, handle, indent=1, sort_keys=True)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import paths
+from ..atomic import atomic_write, write_json_atomic
 from ..data.images import canonical_name
 from ..errors import CheckpointError, ConfigError
 
@@ -128,23 +128,14 @@ def classifier_accuracy(model: nn.Module, data, *, batch_size: int = EVAL_BATCH_
     return correct / len(data)
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def save_classifier(model: FeatureClassifier, card: dict, out: str | Path) -> dict:
     """Write ``model``'s fp32 state_dict to ``out`` and the card (plus the file's sha256) beside it."""
     out = Path(out)
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
-    _atomic_write(out, lambda p: torch.save(state, p))
+    with atomic_write(out, "wb") as handle:
+        torch.save(state, handle)
     card = dict(card, weights_file=out.name, sha256=sha256_file(out), size_bytes=out.stat().st_size)
-    _atomic_write(card_path(out), lambda p: p.write_text(json.dumps(card, indent=2) + "\n"))
+    write_json_atomic(card_path(out), card)
     return card
 
 

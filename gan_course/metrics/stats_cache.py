@@ -13,7 +13,7 @@ A :class:`RealStats` holds them in torchmetrics' own form, so they are fed into
 ``update`` accumulates (float64 sum of f and of f f^T over the features f).
 
 Each file stores its key and a sha256 of its contents. It is written atomically (temporary
-file + ``os.replace``). A file that cannot be read, whose checksum fails, or whose stored key
+file + ``os.replace``, :mod:`gan_course.atomic`). A file that cannot be read, whose checksum fails, or whose stored key
 differs from the one asked for is logged as a warning and rebuilt.
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import torch
 from torch import Tensor
 
 from .. import paths
+from ..atomic import atomic_write
 from ..errors import ConfigError
 from .features import FeatureNetwork, resolve_feature_network
 
@@ -123,13 +123,8 @@ def save_stats(stats: RealStats, path: Path) -> None:
     """Write ``stats`` with its key and checksum to ``path`` atomically."""
     payload = {"key": stats.key, "features": stats.features, "features_sum": stats.features_sum,
                "cov_sum": stats.cov_sum, "checksum": _checksum(stats.key, stats)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(payload, partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_write(path, "wb") as handle:
+        torch.save(payload, handle)
 
 
 def load_stats(path: Path, key: dict) -> RealStats:

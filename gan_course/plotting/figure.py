@@ -8,13 +8,13 @@ without leaking memory; a figure is garbage collected like any other object.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from ..atomic import atomic_path
 from ..errors import GanCourseError
 
 SAVE_DPI = 100  # dots per inch of saved figures: a 7 x 4 inch plot is 700 x 400 pixels
@@ -54,13 +54,8 @@ def save_figure(fig: Figure, path, *, dpi: int = SAVE_DPI) -> Path:
             f"cannot save a figure as {str(path)!r}: the suffix {path.suffix or '(none)'} is not an image format; "
             f"end the path with .png (or one of: {', '.join('.' + s for s in sorted(supported))})"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
+    with atomic_path(path) as partial:
         fig.savefig(partial, format=fmt, dpi=dpi)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 

@@ -13,7 +13,6 @@ section 3), the curve TensorBoard draws over a noisy loss.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -22,7 +21,6 @@ import numpy as np
 
 from .figure import PlotInputError, to_numpy
 
-HISTORY_FILENAME = "history.json"  # inside a run directory, docs/ARCHITECTURE.md
 AUTO_SMOOTH_POINTS = 50  # smooth=None: the average spans about 1/50 of the curve
 X_AXES = ("auto", "step", "epoch", "time")
 
@@ -43,19 +41,14 @@ def _columns(table, *, name: str) -> dict[str, list]:
 
 
 def _read_json(path: Path) -> dict:
-    if path.is_dir():
-        path = path / HISTORY_FILENAME
-    if not path.is_file():
-        raise PlotInputError(
-            f"no training history at {path}; pass a run's history.json (runs/<name>/history.json) or its run directory"
-        )
+    """``history.json`` (or a run directory's) through the one reader, its errors as PlotInputError."""
+    from ..errors import HistoryError
+    from ..train.history import read_history
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise PlotInputError(f"{path} is not a valid history.json ({error}); re-run training or restore the file") from None
-    if not isinstance(data, Mapping):
-        raise PlotInputError(f"{path} holds a JSON {type(data).__name__}, not a history object; pass a run's history.json")
-    return dict(data)
+        return read_history(path)
+    except HistoryError as error:
+        raise PlotInputError(str(error)) from None
 
 
 def load_history(history) -> dict:

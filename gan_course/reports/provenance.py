@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..errors import ResultError
-from ..evaluate import write_json_atomic
+from ..atomic import write_json_atomic
 
 RUN_RECORD = "run.json"  # the provenance file inside every stored result
 RUN_RECORD_FORMAT = 1

@@ -22,8 +22,6 @@ import csv
 import json
 import math
 import os
-import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,27 +29,25 @@ from typing import Any
 import yaml
 
 from .. import paths
+from ..atomic import copy_atomic
 from ..errors import ResultError
+from ..train.history import read_history
+from ..train.run_dir import (CHECKPOINT_DIR, CONFIG_FILE, HISTORY_CSV, HISTORY_FILE, METRICS_FILE, TENSORBOARD_DIR,
+                             RunDir)
 from .provenance import read_run_record
 
-RUN_FILES = ("config.yaml", "history.json", "history.csv", "metrics.json")  # history_steps.csv: in history.json
+RUN_FILES = (CONFIG_FILE, HISTORY_FILE, HISTORY_CSV, METRICS_FILE)  # history_steps.csv: in history.json
 COMPARISON_FILES = ("comparison.csv", "comparison.json")
-EPOCH_GRID = re.compile(r"epoch_(\d+)\.png$")  # samples/epoch_XXXX.png, written by the trainer
-NEVER_COPIED = ("checkpoints", "tensorboard")  # large or binary: not results
+NEVER_COPIED = (CHECKPOINT_DIR, TENSORBOARD_DIR)  # large or binary: not results
 
 
 def _copy(source: Path, dest: Path) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    shutil.copyfile(source, partial)
-    os.replace(partial, dest)
-    return dest
+    return copy_atomic(source, dest)
 
 
 def epoch_grids(run_dir: str | os.PathLike) -> dict[int, Path]:
     """``{epoch: path}`` of a run's per-epoch sample grids (``samples/epoch_XXXX.png``), sorted."""
-    found = {int(m.group(1)): p for p in Path(run_dir, "samples").glob("epoch_*.png") if (m := EPOCH_GRID.search(p.name))}
-    return dict(sorted(found.items()))
+    return RunDir(run_dir).epoch_grids()
 
 
 def collect_run(run_dir: str | os.PathLike, dest: str | os.PathLike, *, grids: str | int = "last") -> list[Path]:
@@ -61,14 +57,14 @@ def collect_run(run_dir: str | os.PathLike, dest: str | os.PathLike, *, grids: s
     k-th epoch, plus the first and the last). Interpolation strips (``samples/interpolation_*``)
     and every plot are kept. Raises ResultError when ``run_dir`` has no ``history.json``.
     """
-    run_dir, dest = Path(run_dir), Path(dest)
-    if not (run_dir / "history.json").is_file():
-        raise ResultError(f"{run_dir} holds no history.json; train it first (gan-course train) or check the path")
-    written = [_copy(run_dir / name, dest / name) for name in RUN_FILES if (run_dir / name).is_file()]
-    written += [_copy(p, dest / "plots" / p.name) for p in sorted(run_dir.glob("plots/*.png"))]
-    written += [_copy(p, dest / "samples" / p.name) for p in sorted(run_dir.glob("samples/interpolation_*.png"))]
-    for epoch, path in _select_grids(epoch_grids(run_dir), grids).items():
-        written.append(_copy(path, dest / "samples" / path.name))
+    run, copy = RunDir(run_dir), RunDir(dest)
+    if not run.history.is_file():
+        raise ResultError(f"{run.path} holds no {HISTORY_FILE}; train it first (gan-course train) or check the path")
+    written = [_copy(run.path / name, copy.path / name) for name in RUN_FILES if (run.path / name).is_file()]
+    written += [_copy(p, copy.plot(p.name)) for p in sorted(run.plots.glob("*.png"))]
+    written += [_copy(p, copy.sample_file(p.name)) for p in sorted(run.samples.glob("interpolation_*.png"))]
+    for epoch, path in _select_grids(run.epoch_grids(), grids).items():
+        written.append(_copy(path, copy.sample_file(path.name)))
     return written
 
 
@@ -153,17 +149,21 @@ class StoredResult:
     def json(self, relative: str, member: str | None = None) -> Any:
         return json.loads(self.file(relative, member).read_text(encoding="utf-8"))
 
+    def run(self, member: str | None = None) -> RunDir:
+        """The stored run (or the member's) with the file names of a run directory."""
+        return RunDir(self.path / member if member else self.path)
+
     def history(self, member: str | None = None) -> dict:
-        """``history.json`` (the trainer's columnar history)."""
-        return self.json("history.json", member)
+        """``history.json`` (the trainer's columnar history), read by :func:`~gan_course.train.history.read_history`."""
+        return read_history(self.file(HISTORY_FILE, member))
 
     def metrics(self, member: str | None = None) -> dict:
         """``metrics.json`` written by ``gan-course evaluate``."""
-        return self.json("metrics.json", member)
+        return self.json(METRICS_FILE, member)
 
     def config(self, member: str | None = None) -> dict:
         """The resolved training configuration (``config.yaml``)."""
-        return yaml.safe_load(self.file("config.yaml", member).read_text(encoding="utf-8"))
+        return yaml.safe_load(self.file(CONFIG_FILE, member).read_text(encoding="utf-8"))
 
     def comparison(self) -> list[dict[str, Any]]:
         """The rows of ``comparison.csv`` (one per member), numbers parsed."""
@@ -175,7 +175,7 @@ class StoredResult:
 
     def grids(self, member: str | None = None) -> dict[int, Path]:
         """``{epoch: path}`` of the stored per-epoch sample grids."""
-        return epoch_grids(self.path / member if member else self.path)
+        return self.run(member).epoch_grids()
 
 
 def load_result(name: str, *, root: str | os.PathLike | None = None) -> StoredResult:

@@ -13,7 +13,7 @@
 | ``state``       | RNG states and the checks before a run is resumed                |
 | ``schedules``   | make_scheduler (none, linear, two-stage)                         |
 | ``ema``         | EMA of the generator (Yazici et al. 2019)                        |
-| ``evaluation``  | EpochMetric (energy distance / sliced Wasserstein)               |
+| ``epoch_metric`` | EpochMetric: the per-epoch metric that picks best.pt (energy distance / sliced Wasserstein) |
 | ``outputs``     | sample grids and final plots of a run directory                  |
 | ``tensorboard`` | TensorBoardLogger: RUN_DIR/tensorboard/ event files (on by default) |
 | ``live``        | LivePlot: loss curves and samples redrawn in place in a notebook |

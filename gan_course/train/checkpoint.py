@@ -3,7 +3,8 @@
 A checkpoint is one ``torch.save`` file holding a dict. :func:`save_checkpoint` stamps it
 with ``format_version`` and the package version and writes it atomically: to a temporary
 file in the same directory, flushed and ``fsync``-ed, then renamed over the target with
-``os.replace``, so a crash or a kill never leaves half a file at the target path.
+``os.replace`` (:mod:`gan_course.atomic`), so a crash or a kill never leaves half a file at the
+target path. Where a run keeps its checkpoints is :mod:`gan_course.train.run_dir`'s business.
 
 The trainer's checkpoints hold (keys): ``format_version``, ``gan_course_version``,
 ``config`` (the resolved :class:`TrainConfig` as a dict), ``data`` (item shape and number
@@ -20,7 +21,6 @@ containers, never arbitrary pickled code.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,53 +28,27 @@ import torch
 from torch import nn
 
 from .. import __version__
+from ..atomic import atomic_write
 from ..errors import CheckpointError
+from .run_dir import BEST, CHECKPOINT_DIR, LATEST, find_checkpoint
 
 if TYPE_CHECKING:  # config imports the model and data registries; load them only when needed
     from .config import TrainConfig
 
 FORMAT_VERSION = 1  # bump when the checkpoint layout changes incompatibly
-CHECKPOINT_DIR = "checkpoints"
-LATEST = "latest.pt"
-BEST = "best.pt"
 GENERATOR_KEYS = ("config", "generator")  # what load_generator needs
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> Path:
-    """Write ``state`` (a dict) to ``path`` atomically; returns the path.
+    """Write ``state`` (a dict) to ``path`` atomically (:mod:`gan_course.atomic`); returns the path.
 
     The file appears at ``path`` complete or not at all: an exception (or a kill) during
     the write leaves any previous file at ``path`` untouched and no temporary file behind.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format_version": FORMAT_VERSION, "gan_course_version": __version__, **state}
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-    return path
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (best effort: not every platform can open a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    with atomic_write(path, "wb") as handle:
+        torch.save(payload, handle)
+    return Path(path)
 
 
 def load_checkpoint(
@@ -113,20 +87,6 @@ def load_checkpoint(
             f"{path} lacks {', '.join(missing)}: it was not written by the gan-course trainer "
             "or is incomplete; pass a run directory or its checkpoints/latest.pt")
     return state
-
-
-def find_checkpoint(path: str | os.PathLike) -> Path:
-    """A ``.pt`` file as is; a run directory -> its ``checkpoints/best.pt``, else ``latest.pt``."""
-    path = Path(path)
-    if path.is_dir():
-        for directory in (path / CHECKPOINT_DIR, path):
-            for name in (BEST, LATEST):
-                if (directory / name).is_file():
-                    return directory / name
-        raise CheckpointError(
-            f"no {BEST} or {LATEST} in {path / CHECKPOINT_DIR}: is {path} a run directory? "
-            "Train first (gan-course train ...) or pass a .pt file")
-    return path
 
 
 def load_state_checked(module: nn.Module, state_dict: dict, *, what: str, source: Path) -> None:

@@ -357,7 +357,7 @@ def _validate(c: TrainConfig, data_spec, model_spec, dataset_shape) -> None:
 
 def shipped_configs() -> list[str]:
     """Names of the training configurations shipped in ``gan_course/configs/`` (e.g. ``"ring"``);
-    the ``compare-*`` files there describe comparisons (``gan_course.compare``), not runs."""
+    the ``compare-*`` files there describe comparisons (``gan_course.experiments.compare``), not runs."""
     return sorted(p.stem for p in CONFIGS_DIR.glob("*.yaml") if not p.stem.startswith(COMPARISON_PREFIX))
 
 
@@ -423,11 +423,10 @@ def config_from_dict(data: dict[str, Any]) -> TrainConfig:
 
 def save_config(config: TrainConfig, path: str | os.PathLike) -> Path:
     """Write the config as YAML (``config.yaml`` of a run)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# resolved configuration of this run (gan_course.train.TrainConfig)\n"
-                    + yaml.safe_dump(config_to_dict(config), sort_keys=False), encoding="utf-8")
-    return path
+    from ..atomic import write_text_atomic
+
+    return write_text_atomic(path, "# resolved configuration of this run (gan_course.train.TrainConfig)\n"
+                             + yaml.safe_dump(config_to_dict(config), sort_keys=False))
 
 
 def pick_device(device: str | torch.device) -> torch.device:

@@ -14,11 +14,16 @@ which JSON cannot hold) is stored as ``null``/``None``.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+from ..atomic import write_json_atomic, write_text_atomic
+from ..errors import HistoryError
+from .run_dir import RunDir
 
 STEP_COLUMNS = ("step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "time")
 EPOCH_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "lr_d", "lr_g", "metric", "epoch_time", "time")
@@ -117,16 +122,12 @@ class History:
 
     def to_json(self, path: str | os.PathLike) -> Path:
         """Write the history as JSON, atomically (a reader never sees half a file)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.state_dict(), allow_nan=False)
-        _atomic_write_text(path, text)
-        return path
+        return write_json_atomic(path, self.state_dict(), indent=None)
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> "History":
-        """Read a history written by :meth:`to_json`."""
-        state = json.loads(Path(path).read_text())
+        """Read a history written by :meth:`to_json` (a ``history.json`` or its run directory)."""
+        state = read_history(path)
         history = cls()
         history.load_state_dict(state)
         return history
@@ -140,27 +141,33 @@ class History:
         return path
 
 
+def read_history(path: str | os.PathLike) -> dict:
+    """The one reader of ``history.json``: the JSON document as a dict (columns as written).
+
+    path: the file, or a run directory (its ``history.json``). Raises
+    :class:`~gan_course.errors.HistoryError` naming the fix when the file is missing, is not
+    JSON, or does not hold a JSON object.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = RunDir(path).history
+    if not path.is_file():
+        raise HistoryError(
+            f"no training history at {path}; pass a run's history.json (runs/<name>/history.json) or its run directory")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise HistoryError(f"{path} is not a valid history.json ({error}); re-run training or restore the file") from None
+    if not isinstance(data, Mapping):
+        raise HistoryError(f"{path} holds a JSON {type(data).__name__}, not a history object; pass a run's history.json")
+    return dict(data)
+
+
 def _write_csv(path: Path, columns: dict[str, list]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     names = list(columns)
     rows = zip(*(columns[name] for name in names))
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                     delete=False, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(names)
-        writer.writerows(["" if value is None else value for value in row] for row in rows)
-    os.replace(handle.name, path)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, fsync it, then rename it over ``path``."""
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(names)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    write_text_atomic(path, buffer.getvalue(), newline="")

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from ..errors import ConfigError
-from .evaluation import generate
+from .epoch_metric import generate
 
 DEFAULT_EVERY = 100  # iterations between redraws
 DEFAULT_SAMPLES = 36  # images in the sample grid (a 6 x 6 grid)

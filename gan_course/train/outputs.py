@@ -1,15 +1,11 @@
 """What a run writes besides checkpoints: sample grids (or 2D scatters) and the final plots.
 
-Layout of a run directory (``docs/ARCHITECTURE.md``)::
-
-    runs/<name>/config.yaml  history.json  history.csv  history_steps.csv
-                samples/epoch_XXXX.png
-                checkpoints/latest.pt  checkpoints/best.pt
-                plots/losses.png  plots/scores.png  (2D: plots/scatter.png  plots/critic.png)
-
-Image grids are written with ``torchvision.utils.save_image`` (fast, no matplotlib); 2D
-samples and the plots go through :mod:`gan_course.plotting`. Every file is written to a
-temporary name and renamed into place, so a reader never sees half an image.
+The file names are :class:`~gan_course.train.run_dir.RunDir`'s. Samples are saved one way,
+:func:`save_samples`, by the trainer, ``gan-course sample`` and ``gan-course interpolate``:
+images as a grid written with ``torchvision.utils.save_image`` (fast, no matplotlib), 2D points
+as a scatter over :func:`reference_points` (the run's fixed real sample,
+:func:`~gan_course.train.epoch_metric.reference_sample`). Every file is written through
+:mod:`gan_course.atomic`, so a reader never sees half an image.
 """
 
 from __future__ import annotations
@@ -22,38 +18,45 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from ..atomic import atomic_path
+from .run_dir import PLOTS_DIR, RunDir
+
 logger = logging.getLogger(__name__)
 
-SAMPLES_DIR = "samples"
-PLOTS_DIR = "plots"
 
-
-def sample_path(run_dir: Path, epoch: int) -> Path:
-    """``samples/epoch_XXXX.png`` of ``epoch``."""
-    return run_dir / SAMPLES_DIR / f"epoch_{epoch:04d}.png"
-
-
-def save_image_grid(images: Tensor, path: Path) -> Path:
-    """Images (N, C, H, W) in [-1, 1] as a square-ish PNG grid, written atomically."""
+def save_image_grid(images: Tensor, path: Path, *, nrow: int | None = None) -> Path:
+    """Images (N, C, H, W) in [-1, 1] as a PNG grid of ``nrow`` per row (default: square-ish), written atomically."""
     from torchvision.utils import save_image
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        save_image(images, partial, nrow=max(1, math.isqrt(len(images))), normalize=True,
+    with atomic_path(path) as partial:
+        save_image(images, partial, nrow=nrow or max(1, math.isqrt(len(images))), normalize=True,
                    value_range=(-1.0, 1.0), format="png")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
-def save_samples(samples: Tensor, real: Tensor, path: Path, *, title: str) -> Path:
-    """An image grid for images (B, C, H, W); a real-vs-generated scatter for points (B, 2)."""
+def reference_points(config) -> Tensor:
+    """The real points (n, 2) a 2D run's samples are drawn over: its fixed real sample, the one its
+    per-epoch metric compares against (the run's ring: ``config.n_points`` points, ``config.seed``)."""
+    from ..data import load_dataset
+    from .epoch_metric import reference_sample
+
+    data = load_dataset(config.dataset, n_points=config.n_points, seed=config.seed)
+    return reference_sample(data)[0]
+
+
+def save_samples(samples: Tensor, path: str | os.PathLike, *, real: Tensor | None = None, config=None,
+                 title: str, nrow: int | None = None) -> Path:
+    """Save generated samples: images (B, C, H, W) as a grid of ``nrow`` per row (default square-ish);
+    points (B, 2) as a scatter over ``real`` (default: :func:`reference_points` of ``config``)."""
+    path = Path(path)
     if samples.dim() == 4:
-        return save_image_grid(samples, path)
+        return save_image_grid(samples, path, nrow=nrow)
     from ..plotting import plot_scatter
 
+    if real is None:
+        if config is None:
+            raise ValueError("save_samples of 2D points needs the real points or the run's config")
+        real = reference_points(config)
     plot_scatter(real, samples, path=path, title=title)
     return path
 
@@ -94,18 +97,16 @@ def redraw_plots(run_dir: str | os.PathLike, *, out_dir: str | os.PathLike | Non
     """
     from ..data import load_dataset
     from ..errors import CheckpointError
+    from ..losses import LOSSES
     from .checkpoint import load_models
-    from .evaluation import EpochMetric
+    from .epoch_metric import EpochMetric
     from .history import History
 
-    run_dir = Path(run_dir)
-    history_file = run_dir / "history.json"
-    if not history_file.is_file():
-        raise CheckpointError(f"no history.json in {run_dir}: is it a run directory written by 'gan-course train'?")
-    history = History.from_json(history_file)
-    generator, discriminator, config = load_models(run_dir, device="cpu")
-    from ..losses import LOSSES
-
+    run = RunDir(run_dir)
+    if not run.history.is_file():
+        raise CheckpointError(f"no {run.history.name} in {run.path}: is it a run directory written by 'gan-course train'?")
+    history = History.from_json(run.history)
+    generator, discriminator, config = load_models(run.path, device="cpu")
     probabilities = LOSSES[config.loss].outputs_are_logits
     if config.dataset == "ring":
         metric = EpochMetric(load_dataset("ring", n_points=config.n_points, seed=config.seed),
@@ -113,7 +114,7 @@ def redraw_plots(run_dir: str | os.PathLike, *, out_dir: str | os.PathLike | Non
         real, fake = metric.real, metric.samples(generator)
     else:  # the images' plots need only the history
         real = fake = torch.zeros(1, 1, 1, 1)
-    target = Path(out_dir) if out_dir is not None else run_dir / PLOTS_DIR
+    target = Path(out_dir) if out_dir is not None else run.plots
     written = save_final_plots(target.parent, history, discriminator=discriminator, real=real, fake=fake,
                                probabilities=probabilities, plots_dir=target.name)
     return written

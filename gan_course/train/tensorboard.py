@@ -36,7 +36,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-TENSORBOARD_DIR = "tensorboard"  # RUN_DIR/tensorboard/
+from .run_dir import RunDir
+
 SAMPLES_TAG = "samples"
 STEP_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")  # -> train/<key>
 EPOCH_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")  # -> epoch/<key>
@@ -44,11 +45,6 @@ LR_KEYS = {"lr_d": "lr/d", "lr_g": "lr/g"}
 TIME_KEYS = {"epoch_time": "time/epoch_seconds", "eval_time": "time/eval_seconds"}
 NOT_METRICS = {"epoch", "time", "metric", *TIME_KEYS, *EPOCH_KEYS, *LR_KEYS}  # the rest of a record -> metric/<key>
 FLUSH_SECONDS = 30  # SummaryWriter flushes at least this often (and the logger at every epoch end)
-
-
-def tensorboard_dir(run_dir: str | Path) -> Path:
-    """``RUN_DIR/tensorboard``: where a run's event files go."""
-    return Path(run_dir) / TENSORBOARD_DIR
 
 
 def _number(value: Any) -> float | None:
@@ -101,7 +97,7 @@ class TensorBoardLogger:
             from torch.utils.tensorboard import SummaryWriter
 
             if self.log_dir is None:
-                self.log_dir = tensorboard_dir(trainer.run_dir)
+                self.log_dir = RunDir(trainer.run_dir).tensorboard
             self.log_dir.mkdir(parents=True, exist_ok=True)
             # Steps done when this training session began: a session starts at an epoch boundary
             # (a fresh run at 0, a resumed one at its checkpoint). Events of an earlier session at

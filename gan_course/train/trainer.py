@@ -46,13 +46,14 @@ from torch import Tensor
 from .. import __version__
 from ..errors import CheckpointError, ConfigError, TrainingDiverged
 from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalty
-from .checkpoint import BEST, CHECKPOINT_DIR, LATEST, load_checkpoint, load_state_checked, save_checkpoint
+from .checkpoint import load_checkpoint, load_state_checked, save_checkpoint
 from .config import (TRAIN_SUBSET_SEED, TrainConfig, config_from_dict, config_to_dict, model_arguments, pick_device,
                      resolve, save_config)
 from .ema import EMA
-from .evaluation import EpochMetric
+from .epoch_metric import EpochMetric
 from .history import History
-from .outputs import sample_path, save_final_plots, save_samples
+from .outputs import save_final_plots, save_samples
+from .run_dir import RunDir
 from .schedules import make_scheduler
 from .state import TRAINING_KEYS, check_same_run, global_rng_state, set_global_rng_state
 from .validation import ValidationFID
@@ -99,6 +100,7 @@ class Trainer:
         self.config = c = resolve(config)
         self.device = pick_device(c.device)
         self.run_dir = Path(c.out_dir) / c.name
+        self.run = RunDir(self.run_dir)  # the names of the run's files
         if data is None:
             from ..data import load_dataset
 
@@ -158,7 +160,7 @@ class Trainer:
     @property
     def checkpoint_path(self) -> Path:
         """``run_dir/checkpoints/latest.pt``."""
-        return self.run_dir / CHECKPOINT_DIR / LATEST
+        return self.run.latest
 
     @property
     def sampler(self) -> torch.nn.Module:
@@ -311,13 +313,13 @@ class Trainer:
         state = self.state_dict()
         save_checkpoint(self.checkpoint_path, state)
         if improved:
-            save_checkpoint(self.run_dir / CHECKPOINT_DIR / BEST, state)
+            save_checkpoint(self.run.best, state)
         last = self.finished
         if self.epoch % c.sample_every == 0 or last:
-            save_samples(self._grid(fake), self.metric.real, sample_path(self.run_dir, self.epoch),
+            save_samples(self._grid(fake), self.run.epoch_samples(self.epoch), real=self.metric.real,
                          title=f"{c.name}: epoch {self.epoch}")
-        self.history.to_json(self.run_dir / "history.json")
-        self.history.to_csv(self.run_dir / "history.csv", steps_path=self.run_dir / "history_steps.csv")
+        self.history.to_json(self.run.history)
+        self.history.to_csv(self.run.history_csv, steps_path=self.run.history_steps_csv)
         for callback in self.callbacks:
             if hasattr(callback, "on_epoch_end"):
                 callback.on_epoch_end(self, record)
@@ -357,7 +359,7 @@ class Trainer:
                 f"{self.run_dir} already holds a training run ({self.checkpoint_path.relative_to(self.run_dir)}); "
                 "continue it with --resume (resume=True), pick another --name, or delete the directory "
                 "(overwrite=True in Python) to start afresh")
-        save_config(self.config, self.run_dir / "config.yaml")
+        save_config(self.config, self.run.config)
         from tqdm.auto import tqdm
 
         show = self.config.progress if self.config.progress is not None else sys.stderr.isatty()

@@ -12,7 +12,7 @@ Equilibrium", https://arxiv.org/abs/1706.08500) in the package's offline feature
   the trainer is handed data that did not come from the dataset registry (synthetic data, a
   subset), the real side is drawn from that data instead;
 - the generated side is ``fid_samples`` images from fixed noise (and balanced class labels for
-  a conditional model), drawn once from :data:`~gan_course.train.evaluation.EVAL_SEED`, so
+  a conditional model), drawn once from :data:`~gan_course.train.epoch_metric.EVAL_SEED`, so
   successive epochs are compared on the same latents and training's random streams are never
   touched (a resumed run stays bit-identical);
 - the full protocol (10,000 samples, KID, the floor) runs only after training, in
@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from .evaluation import EVAL_SEED, generate
+from .epoch_metric import EVAL_SEED, generate
 
 VALIDATION_SPLIT = "train"  # the final report (gan-course evaluate) uses the test split
 VALIDATION_SEED = EVAL_SEED + 1  # the fixed latents of the validation FID

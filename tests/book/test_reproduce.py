@@ -46,7 +46,7 @@ def test_every_chapter_result_is_planned_with_one_thread(reproduce, tmp_path):
 
 def test_the_book_comparisons_are_the_shipped_ones_at_a_budget(reproduce):
     """Do the book's comparison files keep the shipped members and only add budget overrides?"""
-    from gan_course.compare import load_comparison
+    from gan_course.experiments.compare import load_comparison
 
     for name in ("cgan-fashion", "two-stage"):
         book = load_comparison(BOOK / "configs" / f"compare-{name}.yaml")

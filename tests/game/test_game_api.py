@@ -14,7 +14,7 @@ from PIL import Image
 
 from gan_course.data import FASHION_MNIST_CLASSES, to_float
 from gan_course.game.engine import FRESH_SAMPLES, MAX_FAKES, MIN_FAKES, ROUND_SIZE
-from gan_course.game.tally import tally_path
+from gan_course.train.run_dir import RunDir
 from gan_course.train import load_models
 
 from .conftest import png_bytes
@@ -136,7 +136,7 @@ def test_spot_the_fake_mixes_real_test_images_with_fakes_and_keeps_the_tally(cli
         "rounds": 2, "fakes_shown": fakes + fakes2, "fakes_missed": fakes, "reals_shown": 2 * ROUND_SIZE - fakes - fakes2,
         "reals_flagged": ROUND_SIZE - fakes2, "images_correct": ROUND_SIZE - fakes + fakes2}
     assert entry["fool_rate"] == pytest.approx(fakes / (fakes + fakes2))
-    on_disk = json.loads(tally_path(run_dir).read_text())
+    on_disk = json.loads(RunDir(run_dir).tally.read_text())
     assert on_disk == client.get("/api/tally").json() and on_disk["checkpoints"]["best-epoch0002"] == entry
     assert _answer(client, second["round"], []).status_code == 404  # a round counts once
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_course.monitor import free_port
+from gan_course.train.monitor import free_port
 
 # The headless flags that work on these machines (ENVIRONMENT.md); Playwright adds --headless
 # and takes the profile directory as user_data_dir.

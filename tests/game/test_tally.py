@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from gan_course.game.tally import Tally, tally_path
+from gan_course.game.tally import Tally
+from gan_course.train.run_dir import RunDir
 
 PROCESSES, UPDATES_PER_PROCESS = 4, 25
 
@@ -24,7 +25,7 @@ def test_concurrent_players_through_the_api_lose_no_round(client, run_dir):
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         fakes = list(pool.map(play, range(24)))
-    entry = json.loads(tally_path(run_dir).read_text())["checkpoints"]["best-epoch0002"]
+    entry = json.loads(RunDir(run_dir).tally.read_text())["checkpoints"]["best-epoch0002"]
     assert entry["rounds"] == 24 and entry["fakes_shown"] == entry["fakes_missed"] == sum(fakes)
     assert entry["images_shown"] == 24 * 12 and entry["fool_rate"] == 1.0
 

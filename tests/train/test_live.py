@@ -11,7 +11,7 @@ from PIL import Image
 
 from gan_course.errors import ConfigError
 from gan_course.train import LivePlot, Trainer
-from gan_course.train.evaluation import generate
+from gan_course.train.epoch_metric import generate
 from gan_course.train.live import DPI, FIGSIZE, sample_grid
 
 

@@ -13,7 +13,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from gan_course.cli import build_parser
 from gan_course.cli.train import config_from_args
 from gan_course.train import TensorBoardLogger, Trainer
-from gan_course.train.tensorboard import sample_image, tensorboard_dir
+from gan_course.train.run_dir import RunDir
+from gan_course.train.tensorboard import sample_image
 
 STEPS_PER_EPOCH = 4  # 16 synthetic images, batch 4
 
@@ -43,7 +44,7 @@ def image_config(tiny_config):
 def test_event_files_hold_the_history_and_the_sample_grids(image_config, fashion_data, no_plots):
     trainer = Trainer(image_config(), data=fashion_data)
     trainer.fit()
-    events = _events(tensorboard_dir(trainer.run_dir))
+    events = _events(RunDir(trainer.run_dir).tensorboard)
     steps, epochs = trainer.history.steps, trainer.history.epochs
     for key in ("d_loss", "g_loss", "d_real", "d_fake"):
         logged_steps, values = _series(events, f"train/{key}")
@@ -85,7 +86,7 @@ def test_a_restarted_run_shows_only_the_new_runs_events(image_config, fashion_da
     first.fit()
     second = Trainer(image_config(seed=1), data=fashion_data)
     second.fit(overwrite=True)  # same directory, other numbers
-    events = _events(tensorboard_dir(second.run_dir))
+    events = _events(RunDir(second.run_dir).tensorboard)
     steps, values = _series(events, "train/d_loss")
     assert steps == second.history.steps["step"]
     np.testing.assert_allclose(values, second.history.steps["d_loss"], rtol=1e-6)
@@ -96,7 +97,7 @@ def test_a_resumed_run_continues_the_curves_without_duplicates(image_config, fas
     Trainer(image_config(epochs=1, lr_schedule="none"), data=fashion_data).fit()
     resumed = Trainer(image_config(epochs=2, lr_schedule="none"), data=fashion_data)
     resumed.fit(resume=True)
-    steps, values = _series(_events(tensorboard_dir(resumed.run_dir)), "train/g_loss")
+    steps, values = _series(_events(RunDir(resumed.run_dir).tensorboard), "train/g_loss")
     assert steps == list(range(1, 2 * STEPS_PER_EPOCH + 1))
     np.testing.assert_allclose(values, resumed.history.steps["g_loss"], rtol=1e-6)
 
@@ -104,7 +105,7 @@ def test_a_resumed_run_continues_the_curves_without_duplicates(image_config, fas
 def test_no_tensorboard_writes_no_event_files(image_config, fashion_data, no_plots):
     trainer = Trainer(image_config(epochs=1, tensorboard=False), data=fashion_data)
     trainer.fit()
-    assert not tensorboard_dir(trainer.run_dir).exists()
+    assert not RunDir(trainer.run_dir).tensorboard.exists()
     assert not any(isinstance(cb, TensorBoardLogger) for cb in trainer.callbacks)
 
 
@@ -118,7 +119,7 @@ def test_an_overwritten_run_that_logs_no_steps_leaves_no_old_step_curves(image_c
     Trainer(image_config(epochs=1), data=fashion_data).fit()  # a row every step
     second = Trainer(image_config(epochs=1, log_every=100, seed=1), data=fashion_data)  # epoch rows only
     second.fit(overwrite=True)
-    events = _events(tensorboard_dir(second.run_dir))
+    events = _events(RunDir(second.run_dir).tensorboard)
     assert events.Scalars("train/d_loss") == []  # the first run's steps are purged, not shown as this run's
     steps, values = _series(events, "epoch/d_loss")
     assert steps == [STEPS_PER_EPOCH] and values == pytest.approx(second.history.epochs["d_loss"], rel=1e-6)

@@ -15,7 +15,7 @@ import torch
 from gan_course.data import load_dataset, sample_ring
 from gan_course.metrics import energy_distance
 from gan_course.train import STRATEGIES, Trainer, TrainConfig
-from gan_course.train.evaluation import generate
+from gan_course.train.epoch_metric import generate
 
 RING_LR = 2e-3
 ITERATIONS = 300

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from matplotlib.image import imread
 
-from gan_course.compare import CSV_COLUMNS, PROTOCOL_COLUMNS, compare, load_comparison, plan_member
+from gan_course.experiments.compare import CSV_COLUMNS, PROTOCOL_COLUMNS, compare, load_comparison, plan_member
 from gan_course.errors import ConfigError
 from gan_course.train import TrainConfig, resolve, train
 

@@ -1,4 +1,5 @@
-"""``gan-course monitor``: TensorBoard on 127.0.0.1 over one or several run directories.
+"""``gan-course monitor``: TensorBoard on 127.0.0.1 over one or several run directories (beside
+:mod:`gan_course.train.tensorboard`, which writes what it shows).
 
 Each run's trainer writes event files into ``RUN_DIR/tensorboard/``
 (:mod:`gan_course.train.tensorboard`). TensorBoard (Abadi et al. 2016,
@@ -27,15 +28,14 @@ from pathlib import Path
 
 import yaml
 
-from . import paths
-from .errors import CheckpointError, ConfigError, GanCourseError
+from ..errors import CheckpointError, ConfigError, GanCourseError
+from .run_dir import RunDir
 
 DEFAULT_PORT = 6006  # TensorBoard's own default port
 HOST = "127.0.0.1"  # loopback only
 STARTUP_TIMEOUT = 90.0  # seconds TensorBoard may take to answer (it imports a lot on a slow machine)
 POLL_INTERVAL = 0.25  # seconds between readiness probes
 STOP_TIMEOUT = 10.0  # seconds to wait after SIGTERM before SIGKILL
-RUN_MARKER = "config.yaml"  # written by the trainer when a run starts
 SPEC_RESERVED = ",:"  # characters with a meaning in --logdir_spec
 
 
@@ -64,30 +64,22 @@ class MonitorPlan:
 
 
 def find_run(path: str | os.PathLike) -> Path:
-    """The run directory ``path`` (or ``$GAN_COURSE_RUNS/<path>`` for a bare run name).
+    """The run directory ``path`` (or ``$GAN_COURSE_RUNS/<path>`` for a bare run name), resolved.
 
-    Raises :class:`~gan_course.errors.CheckpointError` when it is not a run directory or
-    has no TensorBoard logs and will not get any.
+    Raises :class:`~gan_course.errors.CheckpointError` when it is not a run directory
+    (:meth:`RunDir.locate <gan_course.train.run_dir.RunDir.locate>`) or has no TensorBoard logs
+    and will not get any.
     """
-    given = Path(path).expanduser()
-    run = given if given.exists() or given.is_absolute() else paths.runs_dir() / given
-    if not run.is_dir():
-        raise CheckpointError(f"{path} is not a run directory (no such directory{'' if run == given else f', nor {run}'}); "
-                              "pass a directory written by 'gan-course train', e.g. runs/ring")
-    if not (run / RUN_MARKER).is_file():
-        raise CheckpointError(f"{run} is not a run directory (no {RUN_MARKER}); pass a directory written by "
-                              "'gan-course train', e.g. runs/ring")
-    from .train.tensorboard import tensorboard_dir
-
-    if not tensorboard_dir(run).is_dir():
-        config = yaml.safe_load((run / RUN_MARKER).read_text(encoding="utf-8")) or {}
+    run = RunDir.locate(path)
+    if not run.tensorboard.is_dir():
+        config = yaml.safe_load(run.config.read_text(encoding="utf-8")) or {}
         if config.get("tensorboard") is False:
-            raise CheckpointError(f"{run} was trained with --no-tensorboard, so it has no TensorBoard logs; "
+            raise CheckpointError(f"{run.path} was trained with --no-tensorboard, so it has no TensorBoard logs; "
                                   "resume it without that flag (gan-course train ... --resume) or leave it out")
-        if (run / "history.json").is_file():
-            raise CheckpointError(f"{run} has no TensorBoard logs ({tensorboard_dir(run).name}/ is missing: trained "
+        if run.history.is_file():
+            raise CheckpointError(f"{run.path} has no TensorBoard logs ({run.tensorboard.name}/ is missing: trained "
                                   "by an older gan-course); train it again to log, or view plots/ instead")
-    return run.resolve()
+    return run.path.resolve()
 
 
 def run_names(runs: list[Path]) -> list[str]:
@@ -120,9 +112,7 @@ def plan_monitor(run_dirs, *, port: int = DEFAULT_PORT, host: str = HOST) -> Mon
             raise ConfigError(f"{run} contains a comma, which TensorBoard's --logdir_spec cannot hold; "
                               "rename or move the run directory")
     unique = list(dict.fromkeys(runs))  # the same run given twice is shown once
-    from .train.tensorboard import tensorboard_dir
-
-    return MonitorPlan({name: tensorboard_dir(run) for name, run in zip(run_names(unique), unique)}, port, host)
+    return MonitorPlan({name: RunDir(run).tensorboard for name, run in zip(run_names(unique), unique)}, port, host)
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:

@@ -22,7 +22,6 @@ during training over training seconds). ``metrics.json`` is written atomically.
 from __future__ import annotations
 
 import datetime
-import json
 import math
 import os
 import time
@@ -31,39 +30,21 @@ from pathlib import Path
 
 import torch
 
-from . import __version__
-from .errors import CheckpointError, ConfigError
+from .. import __version__
+from ..atomic import write_json_atomic
+from ..errors import CheckpointError, ConfigError
+from ..train.run_dir import RunDir
 
-METRICS_FILE = "metrics.json"
 METRICS_FORMAT = 1  # bump when the layout of metrics.json changes
 DEFAULT_IMAGE_SAMPLES = 10_000  # generated images (the usual FID protocol)
 DEFAULT_SPLIT = "test"  # held-out real images: the floor (train vs test) is what a perfect generator scores
 EVAL_NOISE_SEED = 0  # latents of the evaluation samples
-CHECKPOINTS = ("best", "latest")
 
 
 # --- small helpers -----------------------------------------------------------------------------
 
-def write_json_atomic(path: str | os.PathLike, data) -> Path:
-    """Write ``data`` as indented JSON to ``path`` through a temporary file and ``os.replace``."""
-    return write_text_atomic(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path`` (``os.replace``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
-
-
 def file_sha256(path: str | os.PathLike) -> str:
-    from .metrics.classifier import sha256_file
+    from ..metrics.classifier import sha256_file
 
     return sha256_file(path)
 
@@ -73,40 +54,11 @@ def _finite(value):
     return value if value is None or not isinstance(value, float) or math.isfinite(value) else None
 
 
-def find_run_checkpoint(run_dir: Path, checkpoint: str | os.PathLike = "best") -> tuple[Path, str]:
-    """The checkpoint file to evaluate and what it is (``best``, ``latest`` or ``file``).
-
-    ``best`` falls back to ``latest`` when the run has no ``best.pt`` (no finite metric yet).
-    Raises ConfigError when ``run_dir`` is not a run directory, CheckpointError when it holds no checkpoint.
-    """
-    from .train.checkpoint import BEST, CHECKPOINT_DIR, LATEST
-
-    if not run_dir.is_dir():
-        raise ConfigError(f"{run_dir} is not a directory; pass a run directory written by gan-course train "
-                          "(e.g. runs/fashion-mnist-dcgan-gan)")
-    folder = run_dir / CHECKPOINT_DIR
-    if not folder.is_dir() and not (run_dir / "config.yaml").is_file():
-        raise ConfigError(f"{run_dir} is not a run directory (no {CHECKPOINT_DIR}/ and no config.yaml); pass the "
-                          "directory gan-course train wrote, e.g. runs/<name>")
-    if checkpoint not in CHECKPOINTS:
-        path = Path(checkpoint).expanduser()
-        path = path if path.is_absolute() or path.is_file() else run_dir / path
-        if not path.is_file():
-            raise CheckpointError(f"no checkpoint file {path}; pass --checkpoint best, latest or an existing .pt file")
-        return path, "file"
-    order = (BEST, LATEST) if checkpoint == "best" else (LATEST,)
-    for name in order:
-        if (folder / name).is_file():
-            return folder / name, name.removesuffix(".pt")
-    raise CheckpointError(f"no {' or '.join(order)} in {folder}: the run has not finished an epoch; train it "
-                          "first (gan-course train --config ...) or resume it with --resume")
-
-
 def feature_from_option(feature: str | None, dataset: str):
     """A FeatureNetwork from ``--feature``: None (the dataset's classifier), a classifier's dataset
     name, ``inception``, or a path to classifier weights (with their card) or to Inception weights."""
-    from .metrics.classifier import card_path
-    from .metrics.features import inception_feature_network, load_feature_network, resolve_feature_network
+    from ..metrics.classifier import card_path
+    from ..metrics.features import inception_feature_network, load_feature_network, resolve_feature_network
 
     if feature is None:
         return resolve_feature_network(dataset)
@@ -120,14 +72,15 @@ def feature_from_option(feature: str | None, dataset: str):
 
 
 def training_summary(run_dir: Path, state: dict | None = None) -> dict | None:
-    """Training time, s/epoch, best epoch and evaluation overhead from ``history.json`` (None without one).
+    """Training time, s/epoch, best epoch and evaluation overhead from ``history.json`` (None without one,
+    or without a timed epoch).
 
     state: the run's latest checkpoint (for ``best_epoch``), when already loaded.
     """
-    path = run_dir / "history.json"
-    if not path.is_file():
+    run = RunDir(run_dir)
+    if not run.history.is_file():
         return None
-    history = json.loads(path.read_text())
+    history = run.read_history()
     epochs = history.get("epochs", {})
     times = [t for t in epochs.get("time", []) if t is not None]
     if not times:
@@ -147,7 +100,7 @@ def training_summary(run_dir: Path, state: dict | None = None) -> dict | None:
 # --- the two kinds of data ---------------------------------------------------------------------
 
 def _ring_metrics(samples: torch.Tensor) -> tuple[dict, dict]:
-    from .metrics.ring import ring_metrics
+    from ..metrics.ring import ring_metrics
 
     result = ring_metrics(samples)
     values = {k: result.as_dict()[k] for k in ("energy_distance", "coverage_left", "coverage_right",
@@ -157,10 +110,10 @@ def _ring_metrics(samples: torch.Tensor) -> tuple[dict, dict]:
 
 def _image_metrics(fake, labels, *, config, net, split: str, seed: int, per_class: bool,
                    kid_subsets: int) -> tuple[dict, dict, list]:
-    from .data import get_spec, load_dataset
-    from .metrics.classifier import CLASSIFIER_DATASETS
-    from .metrics.conditional import class_accuracy, per_class_fid
-    from .metrics.fid import compute_fid, compute_kid, fid_floor
+    from ..data import get_spec, load_dataset
+    from ..metrics.classifier import CLASSIFIER_DATASETS
+    from ..metrics.conditional import class_accuracy, per_class_fid
+    from ..metrics.fid import compute_fid, compute_kid, fid_floor
 
     spec = get_spec(config.dataset)
     if split not in spec.splits:
@@ -225,20 +178,21 @@ def evaluate_run(
     :func:`training_summary`), ``checkpoint`` and ``request`` (the arguments).
     Raises ConfigError / CheckpointError / DatasetNotFoundError naming the fix.
     """
-    from .data import get_spec
-    from .metrics.fid import KID_SUBSETS
-    from .sampling import class_labels, generate, noise
-    from .train.checkpoint import LATEST, load_checkpoint, load_models
+    from ..data import get_spec
+    from ..metrics.fid import KID_SUBSETS
+    from ..sampling import class_labels, generate, noise
+    from ..train.checkpoint import load_checkpoint, load_models
 
     started = time.perf_counter()
     run_dir = Path(run_dir).expanduser().resolve()
-    path, which = find_run_checkpoint(run_dir, checkpoint)
+    run = RunDir(run_dir)
+    path, which = run.find_checkpoint(checkpoint)
     if samples is not None and samples < 2:
         raise ConfigError(f"--samples must be at least 2, got {samples}")
     state = load_checkpoint(path)
     generator, _, config = load_models(path, device=device, use_ema=use_ema)
-    has_latest = which != "latest" and (path.parent / LATEST).is_file()
-    latest = load_checkpoint(path.parent / LATEST) if has_latest else state  # its best_epoch is the run's
+    has_latest = which != "latest" and run.latest.is_file()
+    latest = load_checkpoint(run.latest) if has_latest else state  # its best_epoch is the run's
     kind = get_spec(config.dataset).kind
     n = samples or (2000 if kind == "points" else DEFAULT_IMAGE_SAMPLES)
     num_classes = int(getattr(generator, "num_classes", 0) or 0)
@@ -273,7 +227,7 @@ def evaluate_run(
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     if write:
-        write_json_atomic(run_dir / METRICS_FILE, result)
+        write_json_atomic(run.metrics, result)
     return result
 
 
@@ -281,7 +235,7 @@ def evaluate_run(
 
 def _describe(protocol: dict) -> str:
     if "feature" in protocol:
-        from .metrics.fid import Protocol
+        from ..metrics.fid import Protocol
 
         return Protocol(**protocol).describe()
     if "classifier" in protocol:

@@ -14,7 +14,7 @@ A comparison is a YAML file (shipped ones: ``gan_course/configs/compare-*.yaml``
 Each member's configuration is its config file, then ``common``, then its own overrides, then
 ``--epochs``; its run directory is ``<out>/<member>/``. A finished run whose stored config
 equals the member's is reused, an unfinished one is resumed, a different one is refused unless
-``force`` retrains it. The evaluation (:func:`gan_course.evaluate.evaluate_run`) is reused too
+``force`` retrains it. The evaluation (:func:`gan_course.experiments.evaluate.evaluate_run`) is reused too
 when the run's ``metrics.json`` was computed for the same checkpoint and the same request.
 
 The output directory gets ``comparison.csv`` (columns :data:`CSV_COLUMNS`, then
@@ -42,10 +42,11 @@ from typing import Callable
 
 import yaml
 
-from . import paths
-from .errors import CheckpointError, ConfigError
-from .evaluate import (METRICS_FILE, evaluate_run, file_sha256, find_run_checkpoint, write_json_atomic,
-                       write_text_atomic)
+from .. import paths
+from ..errors import CheckpointError, ConfigError
+from ..atomic import write_json_atomic, write_text_atomic
+from ..train.run_dir import RunDir
+from .evaluate import evaluate_run, file_sha256
 
 CSV_COLUMNS = ("strategy", "fid", "kid_mean", "kid_std", "fid_floor", "train_time_s", "s_per_epoch", "best_epoch",
                "eval_overhead")
@@ -69,7 +70,7 @@ class Comparison:
 
 
 def _configs_dir() -> Path:
-    from .train.config import CONFIGS_DIR
+    from ..train.config import CONFIGS_DIR
 
     return CONFIGS_DIR
 
@@ -92,7 +93,7 @@ def _comparison_path(path_or_name) -> Path:
 
 
 def _member_config(spec, *, source: Path, common: dict, epochs: int | None, name: str, out: Path):
-    from .train.config import load_config, resolve
+    from ..train.config import load_config, resolve
 
     if isinstance(spec, str):
         spec = {"config": spec}
@@ -160,12 +161,12 @@ def plan_member(config, *, force: bool = False) -> tuple[str, str]:
 
     Raises ConfigError when the run directory holds a run of another configuration (and not ``force``).
     """
-    from .train.checkpoint import CHECKPOINT_DIR, LATEST, load_checkpoint
-    from .train.config import config_from_dict, config_to_dict, resolve
-    from .train.state import check_same_run
+    from ..train.checkpoint import load_checkpoint
+    from ..train.config import config_from_dict, config_to_dict, resolve
+    from ..train.state import check_same_run
 
     run_dir = Path(config.out_dir) / config.name
-    latest = run_dir / CHECKPOINT_DIR / LATEST
+    latest = RunDir(run_dir).latest
     if force:
         return "train", "--force" if latest.is_file() else "new run"
     if not latest.is_file():
@@ -189,11 +190,11 @@ def plan_member(config, *, force: bool = False) -> tuple[str, str]:
 
 def _evaluation(run_dir: Path, request: dict, *, force: bool, log: Callable[[str], None]) -> tuple[dict, bool]:
     """``(metrics, computed)``: run_dir's metrics.json when it matches the request and checkpoint, else fresh."""
-    path = run_dir / METRICS_FILE
-    if path.is_file() and not force:
+    run = RunDir(run_dir)
+    if run.metrics.is_file() and not force:
         try:
-            stored = json.loads(path.read_text())
-            checkpoint, _ = find_run_checkpoint(run_dir, request.get("checkpoint", "best"))
+            stored = json.loads(run.metrics.read_text())
+            checkpoint, _ = run.find_checkpoint(request.get("checkpoint", "best"))
             same = {k: stored["request"].get(k) for k in request} == request
             if same and stored["checkpoint"]["sha256"] == file_sha256(checkpoint):
                 return stored, False
@@ -228,8 +229,8 @@ def write_csv_atomic(path: Path, rows: list[dict], columns) -> Path:
 # --- the whole comparison ------------------------------------------------------------------------
 
 def _dry_run(comparison: Comparison, plans: dict, log: Callable[[str], None]) -> dict:
-    from .data import synthetic_like
-    from .train import train
+    from ..data import synthetic_like
+    from ..train import train
 
     with tempfile.TemporaryDirectory(prefix="gan-course-dry-run-") as tmp:
         for member, config in comparison.members.items():
@@ -247,7 +248,7 @@ def _dry_run(comparison: Comparison, plans: dict, log: Callable[[str], None]) ->
 def _cache_validation_stats(comparison, plans: dict, log) -> None:
     """Real statistics for the members' validation FID, computed once before any member trains
     (shared by all of them, so no member's evaluation overhead pays for it)."""
-    from .train.validation import cache_validation_stats
+    from ..train.validation import cache_validation_stats
 
     done = set()
     for member, cfg in comparison.members.items():
@@ -271,7 +272,7 @@ def compare(config: str | os.PathLike, *, out: str | os.PathLike | None = None, 
     Returns what ``comparison.json`` holds: ``rows`` (one per member, the CSV's columns), each
     member's full ``metrics`` (with protocols), ``columns`` and ``out_dir``.
     """
-    from .train import train
+    from ..train import train
 
     comparison = load_comparison(config, out=out, epochs=epochs, samples=samples)
     plans = {member: plan_member(cfg, force=force) for member, cfg in comparison.members.items()}

@@ -12,7 +12,7 @@ import yaml
 
 from gan_course.cli import main
 from gan_course.errors import CheckpointError, ConfigError
-from gan_course.monitor import free_port, plan_monitor, start_monitor, stop_monitor
+from gan_course.train.monitor import free_port, plan_monitor, start_monitor, stop_monitor
 
 
 def _fake_run(parent, name: str, *, tensorboard: bool = True, finished: bool = True):

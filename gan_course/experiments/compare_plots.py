@@ -1,11 +1,11 @@
-"""The figures of a comparison (:mod:`gan_course.compare`), drawn from its rows and run directories.
+"""The figures of a comparison (:mod:`gan_course.experiments.compare`), drawn from its rows and run directories.
 
 - ``fid.png``: FID per member, with each member's real-vs-real floor marked on its bar (FID
   cannot be expected below it at the same sample count; Heusel et al. 2017);
 - ``kid.png``: KID mean per member with its std over subsets as error bars (Binkowski et al. 2018);
 - ``time.png``: training seconds per member, labelled with s/epoch and the evaluation overhead;
 - ``losses.png``: D and G losses of every member overlaid (from each ``history.json``);
-- ``class_grids.png``: :data:`~gan_course.compare.GRID_PER_CLASS` samples per class from every
+- ``class_grids.png``: :data:`GRID_PER_CLASS` samples per class from every
   member's best checkpoint, side by side (a plain grid for unconditional members), from the same
   latents for every member.
 """
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import torch
 
-from .plotting import plot_comparison_bars, save_figure
-from .plotting.comparison import plot_grids_side_by_side, plot_loss_panels
+from ..plotting import plot_comparison_bars, save_figure
+from ..plotting.comparison import plot_grids_side_by_side, plot_loss_panels
+from ..train.run_dir import RunDir
 
 GRID_PER_CLASS = 8  # samples per class (one row per class) in class_grids.png
 UNCONDITIONAL_ROWS = 10  # rows of a plain grid for unconditional members
@@ -70,9 +71,9 @@ def _time_figure(rows: list[dict], path: Path, title: str) -> Path | None:
 
 def _grid_images(run_dir: Path) -> tuple[torch.Tensor, list[str] | None]:
     """Samples of a run's best generator: GRID_PER_CLASS per class, class by class (or a plain grid)."""
-    from .data import get_spec
-    from .sampling import generate, noise
-    from .train import load_generator
+    from ..data import get_spec
+    from ..sampling import generate, noise
+    from ..train import load_generator
 
     generator, config = load_generator(run_dir, device="cpu")
     num_classes = int(getattr(generator, "num_classes", 0) or 0)
@@ -91,7 +92,7 @@ def write_comparison_plots(out_dir: Path, rows: list[dict], run_dirs: dict, *, t
         _fid_figure(rows, out_dir / "fid.png", title),
         _kid_figure(rows, out_dir / "kid.png", title),
         _time_figure(rows, out_dir / "time.png", title),
-        plot_loss_panels({m: d / "history.json" for m, d in run_dirs.items()}, path=out_dir / "losses.png",
+        plot_loss_panels({m: RunDir(d).history for m, d in run_dirs.items()}, path=out_dir / "losses.png",
                          title=f"{title}: losses") and out_dir / "losses.png",
     ]
     panels, labels = {}, None

@@ -9,7 +9,7 @@ from torch import nn
 
 from gan_course.data import load_dataset, sample_ring, synthetic_like
 from gan_course.metrics import energy_distance, sliced_wasserstein
-from gan_course.train.evaluation import EVAL_POINTS, EpochMetric, FixedRealEnergyDistance, generate
+from gan_course.train.epoch_metric import EVAL_POINTS, EpochMetric, FixedRealEnergyDistance, generate
 
 
 @pytest.mark.parametrize("scale", [1.0, 1.05, 0.5])

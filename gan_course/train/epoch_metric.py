@@ -62,6 +62,19 @@ class FixedRealEnergyDistance:
         return 2 * cross - within - self.real_real
 
 
+def reference_sample(data, *, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor | None]:
+    """The fixed real sample of a run: :data:`EVAL_POINTS` points or :data:`EVAL_IMAGES` images
+    (at most ``len(data)``) drawn with :data:`EVAL_SEED` (or from ``generator``).
+
+    The metric compares against it, and every scatter of a 2D run (per-epoch samples, final
+    plots, ``gan-course sample`` / ``interpolate``) draws it as the real points.
+    Returns ``(real (n, ...), labels (n,) or None)``.
+    """
+    n = min(EVAL_POINTS if data.kind == "points" else EVAL_IMAGES, len(data))
+    rng = generator if generator is not None else torch.Generator().manual_seed(EVAL_SEED)
+    return data.sample(n, generator=rng)  # (n, ...) float32, (n,) or None
+
+
 class EpochMetric:
     """A fixed real sample and fixed noise; ``metric(G)`` is the distance of G's samples to it.
 
@@ -74,9 +87,9 @@ class EpochMetric:
     def __init__(self, data, latent_dim: int, device: torch.device):
         points = data.kind == "points"
         self.name = "energy_distance" if points else "sliced_wasserstein"
-        n = min(EVAL_POINTS if points else EVAL_IMAGES, len(data))
         rng = torch.Generator().manual_seed(EVAL_SEED)
-        real, self.labels = data.sample(n, generator=rng)  # (n, ...) float32, (n,) or None
+        real, self.labels = reference_sample(data, generator=rng)  # (n, ...) float32, (n,) or None
+        n = len(real)
         self.real = real.cpu()
         self._distance = FixedRealEnergyDistance(self.real) if points else sliced_wasserstein
         self.z = torch.randn(n, latent_dim, generator=rng).to(device)  # (n, latent_dim)
