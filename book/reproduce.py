@@ -114,6 +114,12 @@ def load_average() -> list[float] | None:
         return None
 
 
+def portable_argument(arg: str) -> str:
+    """A command argument as run.json records it: an absolute path of this machine becomes
+    relative to the checkout (or only its name); every other argument stays as it is."""
+    return paths.portable(arg) if os.path.isabs(arg) else arg
+
+
 def child_env() -> dict[str, str]:
     """The environment of every command: one thread, no downloads."""
     return {**os.environ, "OMP_NUM_THREADS": str(THREADS), "MKL_NUM_THREADS": str(THREADS), "GAN_COURSE_OFFLINE": "1"}
@@ -131,7 +137,7 @@ def run_result(result: Result, results_dir: Path, *, quick: bool, log) -> dict:
         t0 = time.perf_counter()
         done = subprocess.run(argv, env=child_env(), check=False)
         seconds = time.perf_counter() - t0
-        records.append({"argv": ["gan-course", *args], "wall_time_s": round(seconds, 2), "returncode": done.returncode})
+        records.append({"argv": ["gan-course", *map(portable_argument, args)], "wall_time_s": round(seconds, 2), "returncode": done.returncode})
         log(f"  ({seconds:.1f} s, exit {done.returncode})")
         if done.returncode != 0:
             raise SystemExit(f"reproduce: '{result.name}' failed at: gan-course {' '.join(args)} (exit "

@@ -86,6 +86,26 @@ def book_dir() -> Path:
     return _from_env("GAN_COURSE_BOOK", course_dir() / "book")
 
 
+def portable(path: str | os.PathLike, start: str | os.PathLike | None = None) -> str:
+    """``path`` as recorded in a stored result: never an absolute path of this machine.
+
+    Relative to ``start`` when ``path`` lies below it, else relative to the source checkout
+    (or ``$GAN_COURSE_HOME``) when it lies there, else only its final component. Always
+    POSIX separators, so a result made on one machine reads the same on every other.
+    A relative ``path`` is returned as it is.
+    """
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    path = path.resolve()
+    bases = [Path(start).resolve()] if start is not None else []
+    bases += [b.resolve() for b in (source_checkout(), home()) if b is not None]
+    for base in bases:
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix() or "."
+    return path.name
+
+
 def book_results_dir() -> Path:
     """The small artefacts the book's chapters read (``$GAN_COURSE_BOOK_RESULTS``), one folder per
     result, written by ``book/reproduce.py``."""

@@ -204,7 +204,7 @@ def _evaluation(run_dir: Path, request: dict, *, force: bool, log: Callable[[str
     return evaluate_run(run_dir, **request), True
 
 
-def _row(member: str, metrics: dict, *, trained: bool) -> dict:
+def _row(member: str, metrics: dict, *, trained: bool, run_dir: Path, out_dir: Path) -> dict:
     values, training = metrics["metrics"], metrics.get("training") or {}
     protocol = metrics["protocols"].get("fid", {})
     return {"strategy": member, "fid": values.get("fid"), "kid_mean": values.get("kid_mean"),
@@ -214,7 +214,7 @@ def _row(member: str, metrics: dict, *, trained: bool) -> dict:
             "feature": protocol.get("feature"), "n_generated": protocol.get("n_fake"),
             "n_real": protocol.get("n_real"), "split": protocol.get("real_split"),
             "epochs": training.get("epochs"), "checkpoint_epoch": metrics["checkpoint"]["epoch"],
-            "trained": trained, "run_dir": metrics["run_dir"]}
+            "trained": trained, "run_dir": paths.portable(run_dir, out_dir)}
 
 
 def write_csv_atomic(path: Path, rows: list[dict], columns) -> Path:
@@ -298,7 +298,7 @@ def compare(config: str | os.PathLike, *, out: str | os.PathLike | None = None, 
                 f"evaluation and plots; {time.perf_counter() - started:.1f} s in all)")
         metrics, computed = _evaluation(run_dir, request, force=force or action != "reuse",
                                         log=lambda line: log(f"{tag}: {line}"))
-        row = _row(member, metrics, trained=action != "reuse")
+        row = _row(member, metrics, trained=action != "reuse", run_dir=run_dir, out_dir=comparison.out_dir)
         log(f"{tag}: {'' if computed else 'reused metrics.json: '}FID {_fmt(row['fid'])} "
             f"(floor {_fmt(row['fid_floor'])}), "
             f"KID {_fmt(row['kid_mean'])} +- {_fmt(row['kid_std'])}, {_fmt(row['s_per_epoch'])} s/epoch, "
@@ -311,8 +311,8 @@ def compare(config: str | os.PathLike, *, out: str | os.PathLike | None = None, 
 
     run_dirs = {m: Path(c.out_dir) / c.name for m, c in comparison.members.items()}
     figures = write_comparison_plots(out_dir, rows, run_dirs, title=comparison.name)
-    result = {"name": comparison.name, "description": comparison.description, "source": str(comparison.source),
-              "out_dir": str(out_dir), "columns": list(CSV_COLUMNS + PROTOCOL_COLUMNS), "rows": rows,
+    result = {"name": comparison.name, "description": comparison.description, "source": paths.portable(comparison.source),
+              "out_dir": paths.portable(out_dir), "columns": list(CSV_COLUMNS + PROTOCOL_COLUMNS), "rows": rows,
               "members": members, "figures": [p.name for p in figures],
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     write_json_atomic(out_dir / "comparison.json", result)

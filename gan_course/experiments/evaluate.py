@@ -30,7 +30,7 @@ from pathlib import Path
 
 import torch
 
-from .. import __version__
+from .. import __version__, paths
 from ..atomic import write_json_atomic
 from ..errors import CheckpointError, ConfigError
 from ..train.run_dir import RunDir
@@ -209,7 +209,7 @@ def evaluate_run(
         values, protocols, rows = _image_metrics(fake, labels, config=config, net=net, split=split, seed=seed,
                                                  per_class=per_class, kid_subsets=kid_subsets or KID_SUBSETS)
     result = {
-        "format": METRICS_FORMAT, "run": config.name, "run_dir": str(run_dir), "dataset": config.dataset,
+        "format": METRICS_FORMAT, "run": config.name, "run_dir": paths.portable(run_dir), "dataset": config.dataset,
         "kind": kind, "model": config.model, "strategy": config.strategy, "loss": config.loss,
         "conditional": num_classes > 0,
         "checkpoint": {"which": which,

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from .. import paths
-from ..atomic import copy_atomic
+from ..atomic import copy_atomic, write_text_atomic
 from ..errors import ResultError
 from ..train.history import read_history
 from ..train.run_dir import (CHECKPOINT_DIR, CONFIG_FILE, HISTORY_CSV, HISTORY_FILE, METRICS_FILE, TENSORBOARD_DIR,
@@ -43,6 +43,18 @@ NEVER_COPIED = (CHECKPOINT_DIR, TENSORBOARD_DIR)  # large or binary: not results
 
 def _copy(source: Path, dest: Path) -> Path:
     return copy_atomic(source, dest)
+
+
+def _portable_out_dir(config: Path) -> None:
+    """A stored ``config.yaml`` records its ``out_dir`` relative to the checkout (or only its
+    name), never as an absolute path of the machine that ran it; every other line stays as is."""
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("out_dir:"):
+            value = yaml.safe_load(line).get("out_dir")
+            if value is not None:
+                lines[i] = yaml.safe_dump({"out_dir": paths.portable(value)}, default_flow_style=False)
+    write_text_atomic(config, "".join(lines))
 
 
 def epoch_grids(run_dir: str | os.PathLike) -> dict[int, Path]:
@@ -61,6 +73,8 @@ def collect_run(run_dir: str | os.PathLike, dest: str | os.PathLike, *, grids: s
     if not run.history.is_file():
         raise ResultError(f"{run.path} holds no {HISTORY_FILE}; train it first (gan-course train) or check the path")
     written = [_copy(run.path / name, copy.path / name) for name in RUN_FILES if (run.path / name).is_file()]
+    if copy.config.is_file():
+        _portable_out_dir(copy.config)
     written += [_copy(p, copy.plot(p.name)) for p in sorted(run.plots.glob("*.png"))]
     written += [_copy(p, copy.sample_file(p.name)) for p in sorted(run.samples.glob("interpolation_*.png"))]
     for epoch, path in _select_grids(run.epoch_grids(), grids).items():
@@ -99,7 +113,7 @@ def collect_comparison(out_dir: str | os.PathLike, dest: str | os.PathLike, *,
     for row in comparison["rows"]:
         member = row["strategy"]
         which = grids.get(member, "last") if isinstance(grids, dict) else grids
-        written += collect_run(row["run_dir"], dest / member, grids=which)
+        written += collect_run(out_dir / row["run_dir"], dest / member, grids=which)  # relative to out_dir
     return written
 
 

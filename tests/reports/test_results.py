@@ -85,3 +85,24 @@ def test_csv_cells_become_numbers_booleans_or_none(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,b,c,d,e\n3,2.5,,True,gan\n")
     assert read_csv_rows(path) == [{"a": 3, "b": 2.5, "c": None, "d": True, "e": "gan"}]
+
+
+def test_collect_comparison_finds_members_recorded_relative_to_the_comparison(tmp_path):
+    """Does a comparison whose rows name their runs relative to it (as compare writes them now)
+    still collect every member, wherever the comparison folder has moved?"""
+    out = tmp_path / "moved" / "compare"
+    out.mkdir(parents=True)
+    for member in ("bce", "hinge"):
+        fake_run(out / member)
+    (out / "comparison.json").write_text(json.dumps({"rows": [{"strategy": m, "run_dir": m} for m in ("bce", "hinge")]}))
+    (out / "comparison.csv").write_text("strategy,fid\nbce,1\nhinge,2\n")
+    collect_comparison(out, tmp_path / "results" / "cmp")
+    assert load_result("cmp", root=tmp_path / "results").members() == ["bce", "hinge"]
+
+
+def test_a_stored_config_records_no_absolute_path_of_the_machine(tmp_path):
+    """Is the run's out_dir stored without the machine's absolute path, every other line untouched?"""
+    run = fake_run(tmp_path / "somewhere" / "runs" / "r")
+    (run / "config.yaml").write_text(f"name: r\nout_dir: {tmp_path / 'somewhere' / 'runs'}\nseed: 0\n")
+    collect_run(run, tmp_path / "results" / "r")
+    assert (tmp_path / "results" / "r" / "config.yaml").read_text() == "name: r\nout_dir: runs\nseed: 0\n"
