@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from gan_course.atomic import atomic_write
+
 from .verdict import Verdict
 
-CSV_MODE = 0o644  # mkstemp creates 0600
+CSV_MODE = 0o644  # readable by the instructor's other tools whatever the umask
 COLUMNS = ("student", "assignment", "grade_id", "score", "max_score", "status")
 
 
@@ -48,19 +48,7 @@ def render_csv(rows: Iterable[Sequence[str]]) -> str:
 
 
 def write_csv(path: Path, rows: Iterable[Sequence[str]]) -> Path:
-    """Write the CSV atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(render_csv(rows))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, CSV_MODE)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    return path
+    """Write the CSV atomically with the library's writer (temporary file in the same folder, fsync, rename)."""
+    with atomic_write(path, newline="", permissions=CSV_MODE) as stream:
+        stream.write(render_csv(rows))
+    return Path(path)

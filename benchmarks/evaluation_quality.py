@@ -23,7 +23,6 @@ Run ``python benchmarks/evaluation_quality.py [--minutes 1.5] [--threads 1] [--s
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -66,9 +65,10 @@ def summarise(name: str, run_dir: Path, *, samples: int, train_call_s: float | N
     """evaluate_run's result for a trained run, plus the median evaluation seconds per epoch
     (the steady state, without the first epoch's one-time setup: imports, real statistics)."""
     from gan_course.experiments.evaluate import evaluate_run
+    from gan_course.train.run_dir import RunDir
 
     metrics = evaluate_run(run_dir, samples=samples)
-    eval_times = json.loads((Path(run_dir) / "history.json").read_text())["epochs"]["eval_time"]
+    eval_times = RunDir(run_dir).read_history()["epochs"]["eval_time"]
     return {"model": name, "config": MODELS[name], "train_call_s": train_call_s,
             "eval_s_per_epoch_median": statistics.median(eval_times), **metrics}
 

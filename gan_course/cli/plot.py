@@ -24,9 +24,10 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gan_course.train import redraw_plots
+    from gan_course.train.run_dir import RunDir
 
     run_dir = Path(args.run_dir)
-    out = Path(args.out) if args.out else run_dir / "plots"
+    out = Path(args.out) if args.out else RunDir(run_dir).plots
     if args.dry_run:
         with tempfile.TemporaryDirectory(prefix="gan-course-dry-run-") as tmp:
             written = redraw_plots(run_dir, out_dir=Path(tmp))
