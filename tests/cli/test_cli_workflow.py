@@ -49,6 +49,22 @@ def test_interpolate_draws_the_latent_paths(ring_run, tmp_path):
     assert out.is_file()
 
 
+def test_sample_and_interpolate_draw_the_runs_own_real_points(ring_run, tmp_path, monkeypatch):
+    """One saver: both verbs draw 2D samples over the run's fixed real sample, as the trainer does."""
+    import torch
+
+    from gan_course import plotting
+    from gan_course.train import load_generator
+    from gan_course.train.outputs import reference_points
+
+    drawn = []
+    monkeypatch.setattr(plotting, "plot_scatter", lambda real, fake, **kw: drawn.append(real))
+    assert main(["sample", str(ring_run), "--n", "10", "--out", str(tmp_path / "a.png")]) == 0
+    assert main(["interpolate", str(ring_run), "--rows", "2", "--steps", "3", "--out", str(tmp_path / "b.png")]) == 0
+    _, config = load_generator(ring_run)
+    assert len(drawn) == 2 and torch.equal(drawn[0], drawn[1]) and torch.equal(drawn[0], reference_points(config))
+
+
 @pytest.mark.parametrize("verb", ["sample", "interpolate", "plot"])
 def test_dry_runs_write_nothing_into_the_run(ring_run, verb, capsys):
     before = sorted(p.relative_to(ring_run) for p in ring_run.rglob("*"))
