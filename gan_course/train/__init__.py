@@ -8,14 +8,16 @@
 |-----------------|------------------------------------------------------------------|
 | ``config``      | TrainConfig, STRATEGIES, resolve, load_config, config_to/from_dict |
 | ``trainer``     | Trainer, train, TrainResult                                      |
-| ``history``     | History (per-step / per-epoch columns, JSON and CSV)             |
+| ``run_dir``     | RunDir: every file name of a run directory; finding runs and checkpoints |
+| ``history``     | History (per-step / per-epoch columns, JSON and CSV); read_history, the one reader of history.json |
 | ``checkpoint``  | save_checkpoint (atomic), load_checkpoint, load_generator        |
 | ``state``       | RNG states and the checks before a run is resumed                |
 | ``schedules``   | make_scheduler (none, linear, two-stage)                         |
 | ``ema``         | EMA of the generator (Yazici et al. 2019)                        |
 | ``epoch_metric`` | EpochMetric: the per-epoch metric that picks best.pt (energy distance / sliced Wasserstein) |
-| ``outputs``     | sample grids and final plots of a run directory                  |
+| ``outputs``     | save_samples (grid or 2D scatter, one way), final plots, redraw_plots |
 | ``tensorboard`` | TensorBoardLogger: RUN_DIR/tensorboard/ event files (on by default) |
+| ``monitor``     | ``gan-course monitor``: TensorBoard over runs' event files        |
 | ``live``        | LivePlot: loss curves and samples redrawn in place in a notebook |
 """
 
