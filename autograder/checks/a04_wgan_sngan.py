@@ -1,11 +1,11 @@
 """Hidden checks of assignment 04 (GAN vs WGAN vs SNGAN): the Wasserstein and hinge losses,
-weight clipping, the gradient penalty and spectral normalisation.
+weight clipping, the gradient penalty, the critic step and spectral normalisation.
 
 References: gan_course.losses (wasserstein, hinge, regularizers) and gan_course.models.init.
 Papers: Arjovsky et al. 2017, https://arxiv.org/abs/1701.07875; Gulrajani et al. 2017,
 https://arxiv.org/abs/1704.00028; Lim & Ye 2017, https://arxiv.org/abs/1705.02894;
 Miyato et al. 2018, https://arxiv.org/abs/1802.05957. The gradient penalty's check lives in
-:mod:`autograder.checks._penalty_check`.
+:mod:`autograder.checks._penalty_check`, the critic step's in :mod:`autograder.checks._critic_step_check`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from autograder.harness.a04 import build_model, seeded
 from gan_course.losses import CLIP_VALUE, d_hinge, d_wasserstein, g_hinge, g_wasserstein
 
+from ._critic_step_check import critic_step_check
 from ._loss_checks import Diagnosis, LossSpec, loss_check, single_threaded
 from ._penalty_check import gradient_penalty_check
 from .base import Check, CheckFailure, Probe, expect
@@ -288,6 +289,7 @@ CHECKS = {
     "clip_weights": Check(ASSIGNMENT, "clip_weights", _clip_probes, _clip_judge,
                           description="clamps every parameter into [-c, c] in place; returns None"),
     "gradient_penalty": gradient_penalty_check(ASSIGNMENT),
+    "critic_step": critic_step_check(ASSIGNMENT),
     "hinge_discriminator_loss": loss_check(HINGE_DISCRIMINATOR_LOSS),
     "hinge_generator_loss": loss_check(HINGE_GENERATOR_LOSS),
     "add_spectral_norm": Check(ASSIGNMENT, "add_spectral_norm", _sn_probes, _sn_judge,

@@ -1,5 +1,6 @@
 """Hidden checks of assignment 05 (conditional GAN, loss strategies compared): the LSGAN
-losses, the conditional input, ICNR initialisation, and FID / KID on feature statistics.
+losses, the conditional input, the projection discriminator's logits (judged in
+:mod:`autograder.checks._projection_check`), ICNR initialisation, and FID / KID on feature statistics.
 
 References: gan_course.losses.lsgan (Mao et al. 2017, https://arxiv.org/abs/1611.04076);
 the ICNR initialisation of Aitken et al. 2017 (https://arxiv.org/abs/1707.02937), judged by its
@@ -19,6 +20,7 @@ from gan_course.losses import d_lsgan, g_lsgan
 
 from ._loss_checks import Diagnosis, LossSpec, loss_check, single_threaded
 from ._metric_checks import frechet_distance_check, kernel_inception_distance_check
+from ._projection_check import projection_logits_check
 from .base import Check, CheckFailure, Probe, expect
 
 ASSIGNMENT = "05_cgan_losses"
@@ -220,6 +222,7 @@ CHECKS = {
     "lsgan_generator_loss": loss_check(LSGAN_GENERATOR_LOSS),
     "conditional_input": Check(ASSIGNMENT, "conditional_input", _conditional_probes, _conditional_judge,
                                description="[z, one_hot(labels, num_classes)] in z's dtype"),
+    "projection_logits": projection_logits_check(ASSIGNMENT),
     "icnr_": Check(ASSIGNMENT, "icnr_", _icnr_probes, _icnr_judge,
                    description="ICNR: sub-kernel ~ kaiming_normal_, repeat_interleave(r^2) for PixelShuffle"),
     "frechet_distance": frechet_distance_check(ASSIGNMENT),

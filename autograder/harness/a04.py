@@ -242,3 +242,74 @@ def _add_spectral_norm(fn: Callable[..., Any], payload: dict) -> dict:
                 "bias": bias.detach().clone() if isinstance(bias, torch.Tensor) else None,
             }
     return out
+
+
+# --- critic_step -------------------------------------------------------------------------
+
+STEP_LATENT_DIM = 3  # the probe's tiny generator: latent 3 -> 8 -> 2
+STEP_HIDDEN = 8
+
+
+def step_generator(latent_dim: int = STEP_LATENT_DIM) -> nn.Module:
+    """The probe's generator: (B, latent_dim) -> (B, 2). No dropout or BatchNorm: deterministic."""
+    return nn.Sequential(nn.Linear(latent_dim, STEP_HIDDEN), nn.LeakyReLU(0.2), nn.Linear(STEP_HIDDEN, 2))
+
+
+class MidpointPenalty:
+    """A stand-in penalty, ``weight * mean(critic(0.7 real + 0.3 fake)^2)``: differentiable in the
+    critic's parameters, asymmetric in (real, fake). Records the batches it is called with."""
+
+    def __init__(self, weight: float) -> None:
+        self.weight = weight
+        self.calls: list[dict] = []
+
+    def __call__(self, critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        self.calls.append({"real": real.detach().clone(), "fake": fake.detach().clone(),
+                           "fake_requires_grad": bool(getattr(fake, "requires_grad", False))})
+        return self.weight * (critic(0.7 * real + 0.3 * fake) ** 2).mean()
+
+
+def critic_step(fn: Callable[..., Any], payload: dict) -> dict:
+    """``fn(critic, generator, opt_c, real, z, *args, **kwargs)`` with ``opt_c = SGD(critic, lr)``
+    and stale gradients on both networks; ``payload["penalty"]`` (a weight or None) becomes a
+    :class:`MidpointPenalty` passed as ``args[0]`` or ``kwargs["penalty"]``.
+
+    payload: {"model": critic architecture, "shape", "state": critic state_dict, "g_state",
+    "lr", "real": (B, 2), "z": (B, latent), "c_junk", "g_junk": stale gradients, "penalty",
+    "penalty_as": "args" | "kwargs" | None, "args", "kwargs", "seed"}.
+    Returns the described result, both networks' parameters and gradients after the call,
+    their requires_grad flags, the inputs after the call, and the penalty's recorded calls.
+    """
+    with seeded(payload.get("seed")):
+        critic = load_model(payload)
+        with seeded(0):
+            generator = step_generator(payload["z"].shape[1])
+        generator.load_state_dict(payload["g_state"])
+        for model, junk in ((critic, payload["c_junk"]), (generator, payload["g_junk"])):
+            for parameter, stale in zip(model.parameters(), junk):
+                parameter.grad = stale.clone()
+        optimizer = torch.optim.SGD(critic.parameters(), lr=payload["lr"])
+        real, z = payload["real"].clone(), payload["z"].clone()
+        args, kwargs = list(payload.get("args", [])), dict(payload.get("kwargs", {}))
+        penalty = None if payload.get("penalty") is None else MidpointPenalty(payload["penalty"])
+        if payload.get("penalty_as") == "args":
+            args.insert(0, penalty)
+        elif payload.get("penalty_as") == "kwargs":
+            kwargs["penalty"] = penalty
+        result = fn(critic, generator, optimizer, real, z, *args, **kwargs)
+
+    def grads(model: nn.Module) -> list:
+        return [None if p.grad is None else p.grad.detach().clone() for p in model.parameters()]
+
+    return {
+        "result": _describe(result),
+        "c_params": [p.detach().clone() for p in critic.parameters()],
+        "g_params": [p.detach().clone() for p in generator.parameters()],
+        "c_grads": grads(critic),
+        "g_grads": grads(generator),
+        "c_requires_grad": [bool(p.requires_grad) for p in critic.parameters()],
+        "g_requires_grad": [bool(p.requires_grad) for p in generator.parameters()],
+        "real_after": real.detach().clone(),
+        "z_after": z.detach().clone(),
+        "penalty_calls": [] if penalty is None else penalty.calls,
+    }

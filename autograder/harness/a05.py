@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from .a04 import seeded
+from .common import _describe
 
 
 def icnr_(fn: Callable[..., Any], payload: dict) -> dict:
@@ -87,3 +88,44 @@ def _item(item: Any) -> dict:
     if isinstance(item, (int, float)) and not isinstance(item, bool):
         return {"value": float(item)}
     return {}
+
+
+# --- projection_logits -------------------------------------------------------------------
+
+
+def projection_logits(fn: Callable[..., Any], payload: dict) -> dict:
+    """``fn(features, labels, head, embedding)`` with ``head = nn.Linear(F, 1)`` and ``embedding =
+    nn.Embedding(K, F)`` loaded from ``payload["head"]`` / ``payload["embedding"]`` (state dicts),
+    in ``payload["dtype"]``; ``payload["spectral"]`` wraps the embedding in spectral norm, as the
+    course's discriminator does.
+
+    Returns the described result and, when it is a tensor with a graph, the gradients of its
+    sum with respect to the features, the head's weight and bias and the embedding's weight
+    (``grads``: None where unused, or ``grad_error``).
+    """
+    dtype = getattr(torch, payload.get("dtype", "float32"))
+    features = payload["features"].to(dtype).clone().requires_grad_(True)  # (B, F)
+    labels = payload["labels"].clone()  # (B,)
+    with seeded(0):
+        head = nn.Linear(features.shape[1], 1)
+        embedding = nn.Embedding(payload["num_classes"], features.shape[1])
+    head.load_state_dict(payload["head"])
+    embedding.load_state_dict(payload["embedding"])
+    head, embedding = head.to(dtype), embedding.to(dtype)
+    if payload.get("spectral"):
+        embedding = torch.nn.utils.parametrizations.spectral_norm(embedding)
+        embedding.eval()  # no power iteration during the call: the normalised weight stays fixed
+    effective = embedding.weight.detach().clone()  # (K, F), after normalisation when spectral
+    with seeded(payload.get("seed")):
+        result = fn(features, labels, head, embedding)
+    out: dict = {"result": _describe(result), "embedding_weight": effective, "grads": None, "grad_error": None,
+                 "labels_after": labels}
+    if isinstance(result, torch.Tensor) and result.requires_grad:
+        leaves = [features, head.weight, head.bias,
+                  embedding.parametrizations.weight.original if payload.get("spectral") else embedding.weight]
+        try:
+            grads = torch.autograd.grad(result.sum(), leaves, allow_unused=True)
+            out["grads"] = [None if g is None else g.detach() for g in grads]
+        except RuntimeError as error:
+            out["grad_error"] = str(error)[:500]
+    return out

@@ -21,6 +21,8 @@ Generator, for image size S (a multiple of 4; 28 and 32 in the registry):
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
@@ -110,16 +112,30 @@ class ConditionalGenerator(nn.Module):
         return self.to_image(h).tanh()  # (B, C, S, S)
 
 
+def projection_logits(features: Tensor, labels: Tensor, head: nn.Module, embedding: nn.Module) -> Tensor:
+    """The projection discriminator's output (Miyato & Koyama 2018, equation 3).
+
+    features phi(x): (B, F); labels: (B,) integers; head psi: ``nn.Linear(F, 1)``; embedding:
+    ``nn.Embedding(num_classes, F)``. Returns logits (B,) = psi(phi(x)) + <embed(y), phi(x)>,
+    the inner product taken over the F features of each sample.
+    """
+    return head(features)[:, 0] + (embedding(labels) * features).sum(dim=1)  # (B,)
+
+
 class ConditionalDiscriminator(nn.Module):
     """(images (B, channels, S, S), labels (B,)) -> logits (B,): a projection discriminator.
 
     phi: three spectral-norm convs with LeakyReLU(0.2) (S -> S/2 -> S/4 -> S/4), then a sum
     over positions, (B, 4 * width). Logit = psi(phi) + <embed(y), phi>, psi a spectral-norm
     Linear and embed a spectral-norm Embedding (Miyato & Koyama 2018, equation 3).
+    ``projection(features, labels, head, embedding)`` computes that sum (by default
+    :func:`projection_logits`; assignment 05 plugs in the student's own).
     """
 
-    def __init__(self, num_classes: int = 10, channels: int = 1, image_size: int = 28, width: int = 64) -> None:
+    def __init__(self, num_classes: int = 10, channels: int = 1, image_size: int = 28, width: int = 64,
+                 projection: Callable[[Tensor, Tensor, nn.Module, nn.Module], Tensor] = projection_logits) -> None:
         super().__init__()
+        self.projection = projection
         _check_size(image_size, type(self).__name__)
         self.num_classes = num_classes
         self.channels = channels
@@ -145,8 +161,8 @@ class ConditionalDiscriminator(nn.Module):
         """x: (B, C, S, S); labels: (B,) -> logits (B,)."""
         labels = class_labels(labels, self.num_classes, x.shape[0], type(self).__name__)  # (B,)
         h = self.features(x)  # (B, 4w)
-        projection = (self.embed(labels) * h).sum(dim=1)  # (B,)
-        return self.psi(h).view(-1) + projection  # (B,)
+        return self.projection(h, labels, self.psi, self.embed)  # (B,)
 
 
-__all__ = ["CGAN_BN_MOMENTUM", "CGAN_EMBED_DIM", "ConditionalDiscriminator", "ConditionalGenerator", "SubPixelUp"]
+__all__ = ["CGAN_BN_MOMENTUM", "CGAN_EMBED_DIM", "ConditionalDiscriminator", "ConditionalGenerator", "SubPixelUp",
+           "projection_logits"]
