@@ -38,6 +38,7 @@ from torch import nn
 
 # %%
 # %matplotlib inline
+import time
 from dataclasses import replace
 
 from IPython.display import display
@@ -45,12 +46,14 @@ from IPython.display import display
 from gan_course import budget
 from gan_course.data import load_dataset, synthetic_like
 from gan_course.errors import DatasetNotFoundError
-from gan_course.losses import get_loss
+from gan_course.losses import CLIP_VALUE, get_loss
+from gan_course.metrics import compute_fid, energy_distance, load_feature_network
 from gan_course.models import DCGANDiscriminator, MLPDiscriminator, MLPGenerator, build_models
 from gan_course.plotting import (image_grid, plot_comparison_bars, plot_critic_heatmap, plot_loss_comparison,
                                  plot_scatter)
 from gan_course.sampling import generate, noise
 from gan_course.train import TrainConfig, train
+from gan_course.train.config import WGAN_GP_BETAS, WGAN_GP_LR, WGAN_LR
 
 THREADS = budget.pick(full=torch.get_num_threads(), grader=1)  # for the convolutional models of section 5
 print("budget:", budget.current())
@@ -206,6 +209,88 @@ check("04_wgan_sngan", "gradient_penalty", globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# **The critic's update.** Arjovsky et al.'s algorithm 1 trains the critic $n_\text{critic} = 5$
+# times per generator step. One critic step:
+#
+# 1. clear the critic's stale gradients (PyTorch *adds* new gradients to `.grad`; the generator's
+#    step, which backpropagates through the critic, left some there);
+# 2. make a fake batch $G(z)$ **without** recording a graph into $G$: this step trains the critic
+#    only, so $G$'s parameters and gradients must not change;
+# 3. the loss is `critic_loss(critic(real), critic(fake))`, plus `penalty(critic, real, fake)` when a
+#    penalty function is given (WGAN-GP);
+# 4. one `opt_c.step()`; then, when `clip_value` is given, clamp every critic parameter into
+#    $[-c, c]$ (WGAN) — after the step, or the step moves them out again;
+# 5. return the critic's **Wasserstein estimate**
+#    $\hat W = \overline{f(\text{real})} - \overline{f(\text{fake})}$ as a Python float, measured on the
+#    scores of this step (before it) and **without** the penalty: the penalty is a regulariser, not
+#    part of the distance.
+#
+# You may call your `critic_loss` and `clip_weights`.
+
+# %% nbgrader={"grade": false, "grade_id": "critic_step", "locked": false, "schema_version": 3, "solution": true}
+def critic_step(critic, generator, opt_c, real, z, penalty=None, clip_value=None):
+    """One WGAN critic update; returns the Wasserstein estimate mean(critic(real)) - mean(critic(fake)).
+
+    critic: (B, ...) -> (B,) or (B, 1); generator: z (B, latent) -> (B, ...); opt_c steps the critic only.
+    penalty: None or a function penalty(critic, real, fake) -> 0-dim tensor added to the loss.
+    clip_value: None or c; then every critic parameter is clamped into [-c, c] after the step.
+    Returns a Python float, measured before the step, without the penalty.
+    """
+    ### BEGIN SOLUTION
+    opt_c.zero_grad()
+    with torch.no_grad():
+        fake = generator(z)  # (B, ...): no graph back into G
+    real_scores, fake_scores = critic(real), critic(fake)
+    loss = critic_loss(real_scores, fake_scores)
+    estimate = -loss.item()  # mean(real) - mean(fake), before the step
+    if penalty is not None:
+        loss = loss + penalty(critic, real, fake)
+    loss.backward()
+    opt_c.step()
+    if clip_value is not None:
+        clip_weights(critic, clip_value)
+    return estimate
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_critic_step", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+critic, G = nn.Linear(2, 1), nn.Linear(3, 2)  # a linear critic: its weight's gradient is mean(fake) - mean(real)
+with torch.no_grad():
+    critic.weight.copy_(torch.tensor([[1.0, -2.0]]))
+    critic.bias.fill_(0.5)
+real, z = torch.tensor([[1.0, 0.0], [3.0, 1.0]]), torch.tensor([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]])
+opt_c = torch.optim.SGD(critic.parameters(), lr=0.1)
+for p in [*critic.parameters(), *G.parameters()]:
+    p.grad = torch.ones_like(p)  # stale gradients, as the generator's step leaves them
+G_before = [p.detach().clone() for p in G.parameters()]
+with torch.no_grad():
+    fake = G(z)
+    before = (critic(real).mean() - critic(fake).mean()).item()
+w = critic_step(critic, G, opt_c, real, z)
+assert type(w) is float, "return the estimate as a Python float (.item())"
+assert abs(w - before) < 1e-5, "return mean(critic(real)) - mean(critic(fake)) on this step's batches, before the step"
+expected_weight = torch.tensor([[1.0, -2.0]]) - 0.1 * (fake.mean(0) - real.mean(0))
+assert torch.allclose(critic.weight, expected_weight, atol=1e-5), \
+    "take one opt_c step on critic_loss, after clearing the stale gradients (opt_c.zero_grad())"
+assert all(torch.equal(p, q) for p, q in zip(G.parameters(), G_before)), "the generator's parameters must not change"
+assert all(torch.equal(p.grad, torch.ones_like(p)) for p in G.parameters()), \
+    "no gradient may reach the generator: make the fake batch under torch.no_grad()"
+bias = critic.bias.item()
+with torch.no_grad():
+    before = (critic(real).mean() - critic(fake).mean()).item()
+w = critic_step(critic, G, opt_c, real, z, penalty=lambda c, r, f: 3.0 * c.bias.sum())
+assert abs(critic.bias.item() - (bias - 0.1 * 3.0)) < 1e-5, "add penalty(critic, real, fake) to the loss you step on"
+assert abs(w - before) < 1e-5, "the returned estimate leaves the penalty out"
+critic_step(critic, G, opt_c, real, z, clip_value=0.05)
+assert all(p.abs().max() <= 0.05 + 1e-7 for p in critic.parameters()), \
+    "with clip_value, every critic parameter ends inside [-c, c]: clip after the step"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("04_wgan_sngan", "critic_step", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 3. SNGAN: the hinge loss and spectral normalisation
 #
 # The **hinge loss** trains the discriminator as a large-margin classifier on logits; it stops pushing
@@ -302,28 +387,32 @@ check("04_wgan_sngan", "add_spectral_norm", globals())
 # ## 4. Three families on the ring
 #
 # The same MLP generator and discriminator/critic as assignment 02 (without dropout), the same data,
-# four objectives — each with its paper's optimiser (see `gan_course.train.STRATEGIES`):
+# four objectives — each with its paper's optimiser:
 #
-# | run | objective | Lipschitz constraint | $D$ steps per $G$ step | optimiser |
-# |---|---|---|---|---|
-# | GAN | BCE, non-saturating | none | 1 | Adam 2e-4, (0.5, 0.999) |
-# | WGAN | your Wasserstein losses | your `clip_weights`, $c = 0.01$ | 5 | RMSprop 5e-5 |
-# | WGAN-GP | your Wasserstein losses | your `gradient_penalty`, $\lambda = 10$ | 5 | Adam 1e-4, (0, 0.9) |
-# | SNGAN | your hinge losses | your `add_spectral_norm` | 1 | Adam 2e-4, (0.5, 0.999) |
+# | run | objective | Lipschitz constraint | $D$ steps per $G$ step | optimiser | trained by |
+# |---|---|---|---|---|---|
+# | GAN | BCE, non-saturating | none | 1 | Adam 2e-4, (0.5, 0.999) | the package's trainer |
+# | WGAN | your Wasserstein losses | your `clip_weights`, $c = 0.01$ | 5 | RMSprop 5e-5 | **your `critic_step`**, loop below |
+# | WGAN-GP | your Wasserstein losses | your `gradient_penalty`, $\lambda = 10$ | 5 | Adam 1e-4, (0, 0.9) | **your `critic_step`**, loop below |
+# | SNGAN | your hinge losses | your `add_spectral_norm` | 1 | Adam 2e-4, (0.5, 0.999) | the package's trainer |
 #
 # Every run gets the same number of iterations (batches); the WGANs thus make 5 times fewer
 # generator updates — at this laptop budget only a few hundred, so expect them to be still on their
-# way (raise `RING_EPOCHS` to see them arrive). The trainer scores each epoch with the energy distance
-# of assignment 02.
+# way (raise `RING_ITERATIONS` to see them arrive). Every `QUALITY_EVERY` iterations each run is
+# scored with the energy distance of assignment 02 (1,000 generated points against 1,000 real ones;
+# lower is better), so you can watch quality next to each run's own loss.
 
 # %%
 torch.set_num_threads(1)  # tiny MLPs: one thread is faster than several
 ring = load_dataset("ring", n_points=budget.pick(full=10000, grader=1024))
-RING_EPOCHS = budget.pick(full=50, grader=1)  # raise it to watch the WGANs converge
-your_wasserstein = replace(get_loss("wasserstein"), name="wasserstein (yours)",
-                           d_loss=critic_loss, g_loss=wasserstein_generator_loss)
-your_hinge = replace(get_loss("hinge"), name="hinge (yours)",
-                     d_loss=hinge_discriminator_loss, g_loss=hinge_generator_loss)
+RING_ITERATIONS = budget.pick(full=2000, grader=10)  # raise it to watch the WGANs converge
+QUALITY_EVERY = budget.pick(full=100, grader=5)
+real_points = ring.sample(1000, generator=torch.Generator().manual_seed(1))[0]  # (1000, 2)
+
+
+def ring_quality(G):
+    """Energy distance of 1,000 points of G to the fixed real points (assignment 02's metric)."""
+    return energy_distance(generate(G, noise(1000, G.latent_dim, seed=2)), real_points)
 
 
 def ring_models(spectral=False):
@@ -333,53 +422,124 @@ def ring_models(spectral=False):
     return G, (add_spectral_norm(D) if spectral else D)
 
 
-RING_RUNS = {
-    "GAN": ({"strategy": "gan"}, {}),
-    "WGAN": ({"strategy": "wgan-clip"}, {"loss": your_wasserstein, "clip": clip_weights}),
-    "WGAN-GP": ({"strategy": "wgan-gp"}, {"loss": your_wasserstein, "penalty": gradient_penalty}),
-    "SNGAN": ({"strategy": "hinge"}, {"loss": your_hinge}),
-}
-ring_results, ring_models_trained = {}, {}
-for name, (options, pieces) in RING_RUNS.items():
-    G, D = ring_models(spectral=name == "SNGAN")
-    config = TrainConfig(name=f"04-ring-{name.lower()}", model="mlp", dataset="ring", seed=0, batch_size=256,
-                         epochs=RING_EPOCHS, max_steps=budget.pick(full=None, grader=10),
-                         log_every=budget.pick(full=10, grader=1), sample_every=RING_EPOCHS, **options)
-    ring_results[name] = train(config, data=ring, generator=G, discriminator=D, overwrite=True, **pieces)
-    ring_models_trained[name] = (G, D)
-    r = ring_results[name]
-    print(f"{name:8s} {r.steps:5d} iterations in {r.train_time:6.1f} s, energy distance {r.final_metric:.4f}")
+class QualityEvery:
+    """A trainer callback: logs the discriminator's loss every step and quality(G) every `every` steps."""
 
-# %%
-plot_loss_comparison({name: r.history for name, r in ring_results.items()}, key="d_loss",
-                     title="discriminator / critic loss")
+    def __init__(self, G, quality, every):
+        self.G, self.quality, self.every = G, quality, every
+        self.log, self.checks = {"step": [], "d_loss": []}, {"step": [], "quality": []}
+
+    def on_step_end(self, trainer, record):
+        self.log["step"].append(record["step"])
+        self.log["d_loss"].append(record["d_loss"])
+        if record["step"] % self.every == 0:
+            self.checks["step"].append(record["step"])
+            self.checks["quality"].append(self.quality(self.G))
 
 # %% [markdown]
-# The WGAN critic's loss is (minus) an estimate of the earth mover's distance, so its curve should
-# *fall towards 0 as the samples improve*; the GAN's and the hinge discriminator's losses say little
-# about sample quality. The generated points of each run, and each critic over the plane:
+# **The WGAN loop, with your `critic_step`.** Algorithm 1 of Arjovsky et al. (with `clip_value`)
+# and of Gulrajani et al. (with your `gradient_penalty` as the penalty): every iteration is one
+# critic step on a fresh real batch; every `N_CRITIC`-th iteration is followed by one generator step
+# on your `wasserstein_generator_loss`. The generator's `backward()` goes *through* the critic and
+# leaves gradients in it: the next `critic_step` must clear them.
 
 # %%
-real_points = ring.sample(1000, generator=torch.Generator().manual_seed(1))[0]
+N_CRITIC = 5  # critic steps per generator step (Arjovsky et al. 2017; Gulrajani et al. 2017, algorithm 1)
+
+
+def train_wgan(G, critic, data, *, opt_g, opt_c, iterations, penalty=None, clip_value=None, batch_size=256,
+               quality=None, quality_every=1, seed=0):
+    """n_critic critic steps (yours) per generator step. Returns the per-iteration log
+    {"step", "w_estimate"} and quality(G) every `quality_every` iterations {"step", "quality"}."""
+    rng = torch.Generator().manual_seed(seed)
+    log, checks = {"step": [], "w_estimate": []}, {"step": [], "quality": []}
+    for step in range(1, iterations + 1):
+        real = data.sample(batch_size, generator=rng)[0]  # (B, ...)
+        z = torch.randn(batch_size, G.latent_dim, generator=rng)  # (B, latent_dim)
+        w = critic_step(critic, G, opt_c, real, z, penalty=penalty, clip_value=clip_value)  # yours
+        if step % N_CRITIC == 0:
+            opt_g.zero_grad()
+            g_loss = wasserstein_generator_loss(critic(G(torch.randn(batch_size, G.latent_dim, generator=rng))))
+            g_loss.backward()  # also fills the critic's .grad: critic_step clears it
+            opt_g.step()
+        log["step"].append(step)
+        log["w_estimate"].append(w)
+        if quality is not None and step % quality_every == 0:
+            checks["step"].append(step)
+            checks["quality"].append(quality(G))
+    return log, checks
+
+# %%
+your_hinge = replace(get_loss("hinge"), name="hinge (yours)",
+                     d_loss=hinge_discriminator_loss, g_loss=hinge_generator_loss)
+ring_logs, ring_quality_logs, ring_models_trained, ring_times = {}, {}, {}, {}
+for name in ("GAN", "WGAN", "WGAN-GP", "SNGAN"):
+    G, D = ring_models(spectral=name == "SNGAN")
+    start = time.perf_counter()
+    if name in ("GAN", "SNGAN"):  # the package's trainer
+        tracker = QualityEvery(G, ring_quality, QUALITY_EVERY)
+        config = TrainConfig(name=f"04-ring-{name.lower()}", model="mlp", dataset="ring", seed=0, batch_size=256,
+                             strategy="gan" if name == "GAN" else "hinge", epochs=1000, max_steps=RING_ITERATIONS,
+                             log_every=1, sample_every=1000)
+        train(config, data=ring, generator=G, discriminator=D, overwrite=True, callbacks=[tracker],
+              **({"loss": your_hinge} if name == "SNGAN" else {}))
+        ring_logs[name], ring_quality_logs[name] = tracker.log, tracker.checks
+    elif name == "WGAN":  # weight clipping, RMSprop (Arjovsky et al.)
+        ring_logs[name], ring_quality_logs[name] = train_wgan(
+            G, D, ring, opt_g=torch.optim.RMSprop(G.parameters(), lr=WGAN_LR),
+            opt_c=torch.optim.RMSprop(D.parameters(), lr=WGAN_LR), iterations=RING_ITERATIONS,
+            clip_value=CLIP_VALUE, quality=ring_quality, quality_every=QUALITY_EVERY)
+    else:  # gradient penalty, Adam (Gulrajani et al.)
+        ring_logs[name], ring_quality_logs[name] = train_wgan(
+            G, D, ring, opt_g=torch.optim.Adam(G.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS),
+            opt_c=torch.optim.Adam(D.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS), iterations=RING_ITERATIONS,
+            penalty=gradient_penalty, quality=ring_quality, quality_every=QUALITY_EVERY)
+    ring_times[name] = time.perf_counter() - start
+    ring_models_trained[name] = (G, D)
+    print(f"{name:8s} {RING_ITERATIONS:5d} iterations in {ring_times[name]:6.1f} s, "
+          f"energy distance {ring_quality(G):.4f}")
+
+# %% [markdown]
+# What each run's own number says. The GAN's and the SNGAN's discriminator losses (BCE and hinge) are
+# measured against a moving opponent; the critics' **Wasserstein estimate** $\hat W$ (what your
+# `critic_step` returns, without the penalty) estimates the distance between the real and generated
+# distributions — if the critic is close to optimal and 1-Lipschitz. As the samples improve, $\hat W$
+# should *fall towards 0* (equivalently, the critic's loss $-\hat W$ rises towards 0). Compare each
+# curve with the energy distance over training, the last figure of the three.
+
+# %%
+display(plot_loss_comparison({name: ring_logs[name] for name in ("GAN", "SNGAN")}, key="d_loss",
+                             title="BCE and hinge discriminator losses"),
+        plot_loss_comparison({name: ring_logs[name] for name in ("WGAN", "WGAN-GP")}, key="w_estimate",
+                             title="the critics' Wasserstein estimate (your critic_step)"),
+        plot_loss_comparison(ring_quality_logs, key="quality", title="energy distance to the ring over training"))
+
+# %% [markdown]
+# The generated points of each run, and each critic over the plane:
+
+# %%
 figures = []
 for name, (G, D) in ring_models_trained.items():
     fake = generate(G, noise(1000, 100, seed=2))
     figures.append(plot_scatter(real_points, fake, title=name))
     figures.append(plot_critic_heatmap(D, real_points[:300], fake[:300], probabilities=name == "GAN",
-                                       title=f"{name}: {'D(x)' if name == 'GAN' else 'critic score'}"))
+                                       title=f"{name}: {'sigma(D(x))' if name == 'GAN' else 'critic score'}"))
 display(*figures)
 
 # %%
-plot_comparison_bars({name: r.final_metric for name, r in ring_results.items()}, ylabel="energy distance",
+plot_comparison_bars({name: ring_quality(G) for name, (G, _) in ring_models_trained.items()}, ylabel="energy distance",
                      title="final energy distance to the ring (lower is better)")
 
 # %% [markdown]
 # ## 5. The same three on images
 #
 # Fashion-MNIST (Xiao et al. 2017), 28x28, where it is on the machine (tiny synthetic images
-# otherwise): the DCGAN generator throughout; the DCGAN discriminator with BatchNorm for the GAN, a
-# critic with layer norm instead of BatchNorm for WGAN-GP (a per-sample penalty must not mix the
-# samples of a batch), and a discriminator without normalisation plus **your** spectral norm for SNGAN.
+# otherwise; the next cell prints which it loaded): the DCGAN generator throughout; the DCGAN
+# discriminator with BatchNorm for the GAN, a critic with layer norm instead of BatchNorm for WGAN-GP
+# (a per-sample penalty must not mix the samples of a batch) trained by **your** `critic_step` loop,
+# and a discriminator without normalisation plus **your** spectral norm for SNGAN. Every
+# `FID_EVERY` iterations each run is scored with FID (assignment 05 explains it) in the feature space
+# of the package's Fashion-MNIST classifier: lower is better.
 
 # %%
 try:
@@ -387,8 +547,19 @@ try:
 except DatasetNotFoundError as error:
     print(f"Fashion-MNIST is not available here ({str(error)[:120]}...): using synthetic images")
     images = synthetic_like("fashion-mnist", n=256)
+print("training on", images)
 WIDTH = budget.pick(full=32, grader=8)
+IMAGE_ITERATIONS = budget.pick(full=1400, grader=3)
+FID_EVERY = budget.pick(full=100, grader=3)
+N_FID = budget.pick(full=1000, grader=64)
 torch.set_num_threads(THREADS)
+feature_net = load_feature_network("fashion-mnist")
+fid_real = images.sample(min(N_FID, len(images)), generator=torch.Generator().manual_seed(4))[0]
+
+
+def fid(G):
+    """FID of N_FID images of G against N_FID real images, in the classifier's feature space."""
+    return compute_fid(fid_real, generate(G, noise(N_FID, G.latent_dim, seed=5)), feature=feature_net, cache=False).value
 
 
 def image_discriminator(name):
@@ -399,56 +570,144 @@ def image_discriminator(name):
     return DCGANDiscriminator(images.shape[0], 28, WIDTH, norm="layer" if name == "WGAN-GP" else "batch")
 
 
-IMAGE_RUNS = {"GAN": RING_RUNS["GAN"], "WGAN-GP": RING_RUNS["WGAN-GP"], "SNGAN": RING_RUNS["SNGAN"]}
-MODEL = {"GAN": "dcgan", "WGAN-GP": "wgan", "SNGAN": "sngan"}
-image_results, samples = {}, {}
-for name, (options, pieces) in IMAGE_RUNS.items():
+image_logs, fid_logs, samples, image_times = {}, {}, {}, {}
+for name in ("GAN", "WGAN-GP", "SNGAN"):
     torch.manual_seed(0)
     G, _ = build_models("dcgan", data_shape=images.shape, width=WIDTH)
-    config = TrainConfig(name=f"04-images-{name.lower()}", model=MODEL[name], dataset="fashion-mnist", seed=0,
-                         width=WIDTH, batch_size=64, epochs=budget.pick(full=3, grader=1),
-                         max_steps=budget.pick(full=None, grader=3), log_every=budget.pick(full=10, grader=1),
-                         **options)
-    image_results[name] = r = train(config, data=images, generator=G, discriminator=image_discriminator(name),
-                                    overwrite=True, **pieces)
+    D = image_discriminator(name)
+    start = time.perf_counter()
+    if name == "WGAN-GP":
+        image_logs[name], fid_logs[name] = train_wgan(
+            G, D, images, opt_g=torch.optim.Adam(G.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS),
+            opt_c=torch.optim.Adam(D.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS), iterations=IMAGE_ITERATIONS,
+            penalty=gradient_penalty, batch_size=64, quality=fid, quality_every=FID_EVERY)
+    else:
+        tracker = QualityEvery(G, fid, FID_EVERY)
+        config = TrainConfig(name=f"04-images-{name.lower()}", model="dcgan" if name == "GAN" else "sngan",
+                             dataset="fashion-mnist", strategy="gan" if name == "GAN" else "hinge", seed=0,
+                             width=WIDTH, batch_size=64, epochs=100, max_steps=IMAGE_ITERATIONS, log_every=1)
+        train(config, data=images, generator=G, discriminator=D, overwrite=True, callbacks=[tracker],
+              **({"loss": your_hinge} if name == "SNGAN" else {}))
+        image_logs[name], fid_logs[name] = tracker.log, tracker.checks
+    image_times[name] = time.perf_counter() - start
     samples[name] = generate(G, noise(32, G.latent_dim, seed=3))
-    print(f"{name:8s} {r.steps:5d} iterations in {r.train_time:6.1f} s")
+    print(f"{name:8s} {IMAGE_ITERATIONS:5d} iterations in {image_times[name]:6.1f} s, FID {fid_logs[name]['quality'][-1]:.1f}")
 
 # %%
 display(*[image_grid(x, title=name) for name, x in samples.items()])
 
+# %% [markdown]
+# Does each run's own number follow its FID? Left to right: FID over training, the GAN's BCE
+# discriminator loss, the WGAN-GP critic's Wasserstein estimate. The printed correlations compare,
+# at each FID checkpoint, FID with the mean of the loss (or estimate) over the `FID_EVERY`
+# iterations before it.
+
 # %%
-plot_comparison_bars({name: r.train_time for name, r in image_results.items()}, ylabel="training time (s)",
-                     title="wall-clock cost of the same number of iterations")
+def window_means(log, key, steps):
+    """The mean of log[key] over the FID_EVERY iterations up to each step in `steps`."""
+    values = np.asarray(log[key], dtype=float)
+    return [float(np.nanmean(values[max(0, s - FID_EVERY):s])) for s in steps]
+
+
+display(plot_loss_comparison({name: {"step": f["step"], "FID": f["quality"]} for name, f in fid_logs.items()},
+                             key="FID", title="FID over training (lower is better)"),
+        plot_loss_comparison({"GAN": image_logs["GAN"]}, key="d_loss", title="GAN: BCE discriminator loss"),
+        plot_loss_comparison({"WGAN-GP": image_logs["WGAN-GP"]}, key="w_estimate",
+                             title="WGAN-GP: the critic's Wasserstein estimate (your critic_step)"))
+for name, key in (("GAN", "d_loss"), ("WGAN-GP", "w_estimate")):
+    steps, fids = fid_logs[name]["step"], fid_logs[name]["quality"]
+    if len(steps) >= 3:
+        r = np.corrcoef(window_means(image_logs[name], key, steps), fids)[0, 1]
+        print(f"{name:8s} correlation of {key} with FID over {len(steps)} checkpoints: {r:+.2f}")
+    else:
+        print(f"{name:8s} only {len(steps)} FID checkpoint(s) at this budget: no correlation to report")
+
+# %%
+plot_comparison_bars(image_times, ylabel="training time (s)",
+                     title="wall-clock cost of the same number of iterations (FID checkpoints included)")
 
 # %% [markdown]
-# ## 6. Written answer
+# ## 6. Written answers
 #
-# Compare the three families (GAN, WGAN with clipping or gradient penalty, SNGAN) on **training
-# dynamics** (loss curves and what they tell you, stability, cost per iteration) and **sample
-# quality** (ring scatter plots and energy distance, image grids), using your full-budget figures.
-# Explain each difference you see with the method: what the Lipschitz constraint does, why the
-# critic's loss is meaningful, what clipping costs.
+# Answer from **your own** full-budget figures and numbers (set `GAN_COURSE_BUDGET=full` or leave it
+# unset); quote them.
+#
+# **6.1 Three families.** Compare GAN, WGAN (clipping), WGAN-GP and SNGAN on **training dynamics**
+# (the curves of section 4 and what they tell you, stability, cost per iteration) and **sample
+# quality** (ring scatter plots and energy distances, image grids and FIDs). Explain each difference
+# you see with the method: what the Lipschitz constraint does and what clipping costs.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "comparison_answer", "locked": false, "points": 5, "schema_version": 3, "solution": true}
 # **Model answer (for graders).** Typical outcome at the notebook's full budget (seed 0): on the ring
-# SNGAN reaches the lowest energy distance (about 0.1) and the GAN follows (0.2-0.3, with parts of
-# the "S" over- or under-filled); WGAN-GP has collapsed onto a line that is still turning towards
-# the data (2-4); the clipped WGAN has barely moved (about 8). On images GAN and SNGAN give blurry
-# but recognisable garments, WGAN-GP still mostly noise. Points to look for, tied to the student's figures:
+# SNGAN and the GAN reach the lowest energy distances, with parts of the "S" over- or under-filled;
+# WGAN-GP has collapsed onto a curve that is still turning towards the data; the clipped WGAN has
+# barely moved. On images GAN and SNGAN give blurry but recognisable garments, WGAN-GP still mostly
+# noise. Points to look for, tied to the student's figures:
 #
-# * *Loss curves.* The WGAN-GP critic loss is minus an estimate of the earth mover's distance: after
-#   the critic first learns (a steep drop) it rises steadily towards 0 as the samples approach the
-#   data, so it tracks progress (Arjovsky et al., figure 3) and shows the run is unfinished. The GAN's
-#   BCE and the hinge losses sit near constants and say little. The clipped critic's loss stays near 0:
-#   tiny weights make a tiny (and nearly linear) critic.
-# * *Critic maps.* The GAN discriminator saturates into plateaus with sharp boundaries (little gradient
-#   for far-away fakes); the WGAN-GP critic is a smooth slope towards the data everywhere; the clipped
-#   critic is almost a linear ramp (limited capacity); the spectrally normalised one is smooth.
-# * *Why the WGANs lag here.* At equal iterations they make 5x fewer generator updates (n_critic = 5),
-#   with small learning rates (RMSprop 5e-5 for clipping); given more steps WGAN-GP converges reliably.
-#   SNGAN gets a Lipschitz discriminator at the cost of one power iteration per layer and keeps one
-#   D step per G step.
-# * *Cost.* Per iteration the gradient penalty adds a second backward pass; per generator update a
+# * *Curves.* The BCE and hinge losses sit near constants and say little about quality. The WGAN-GP
+#   critic's estimate $\hat W$ first jumps up (the critic learns to separate) and then falls towards 0
+#   as the samples approach the data, like the energy distance. The clipped critic's $\hat W$ stays
+#   tiny: small weights make a small, nearly linear critic.
+# * *Critic maps.* The GAN discriminator saturates into plateaus of $\sigma(D(x))$ with sharp
+#   boundaries (little gradient for far-away fakes); the WGAN-GP critic is a smooth slope towards
+#   the data everywhere; the clipped critic is almost a linear ramp; the spectrally normalised one is
+#   smooth.
+# * *Why the WGANs lag here.* At equal iterations they make 5x fewer generator updates
+#   ($n_\text{critic} = 5$), with small learning rates (RMSprop $5\cdot10^{-5}$ for clipping).
+# * *Cost.* The gradient penalty adds a second backward pass per critic step; per generator update a
 #   WGAN costs about 5 iterations; spectral norm is nearly free.
-# * Full marks: dynamics with reasons (2), sample quality backed by figures and numbers (2), cost (1).
+#
+# **Rubric (5 points).** Dynamics explained with reasons, from their own curves (2); sample quality
+# backed by their figures and numbers (2); cost per iteration and per generator update (1).
+
+# %% [markdown]
+# **6.2 Does the number track quality?** In section 5, does the WGAN-GP critic's Wasserstein
+# estimate track FID over training? Does the GAN's BCE discriminator loss? Quote your two
+# correlations and describe the curves. Why should $\hat W$ track quality, and under which condition
+# on the critic? Why can a BCE loss not do so, whatever the samples look like?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "wasserstein_fid_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
+# **Model answer (for graders).** The WGAN-GP estimate rises in the first iterations, then falls
+# steadily while FID falls: the two move together (a clearly positive correlation between the windowed
+# $\hat W$ and FID, typically above +0.5 at the full budget; noisy per step, clear after smoothing).
+# The GAN's BCE discriminator loss hovers around a constant (near $2\log 2 \approx 1.39$ or lower when
+# $D$ wins) while FID falls; its correlation with FID is weak or of either sign.
+#
+# * *Why $\hat W$ tracks quality:* by the Kantorovich–Rubinstein duality
+#   $W(P_r, P_g) = \sup_{\|f\|_L \le 1} \mathbb E_{P_r} f - \mathbb E_{P_g} f$, so a critic that is
+#   (near-)optimal among 1-Lipschitz functions turns $\hat W$ into an estimate of a distance between
+#   the distributions, which shrinks as $P_g$ approaches $P_r$ (Arjovsky et al., figure 3). The
+#   condition: the critic is (approximately) 1-Lipschitz and trained close to optimal ($n_\text{critic}$
+#   steps, penalty); the estimate is noisy per batch and biased low when the critic lags. The penalty
+#   must be left out: it measures the constraint, not the distance.
+# * *Why BCE does not:* the discriminator's loss is measured against the current generator only; at
+#   every stage a well-trained $D$ separates real from fake about equally well, and with the optimal
+#   $D$ the loss relates to the Jensen–Shannon divergence, which saturates at $\log 2$ for disjoint
+#   supports, so it does not say how far apart the distributions are.
+#
+# **Rubric (4 points).** Reads both relations from their own curves and correlations (2); explains
+# $\hat W$ through the duality and states the Lipschitz / near-optimal-critic condition (1); explains
+# why the BCE loss does not track quality (moving opponent, saturating JSD) (1).
+
+# %% [markdown]
+# **6.3 Clipping's capacity.** Look at your clipped WGAN critic's heatmap and its $\hat W$ curve in
+# section 4. Why does clipping every weight into $[-0.01, 0.01]$ limit what the critic can represent,
+# and what does that do to the estimate and to the generator's gradient? How do the gradient penalty
+# and spectral normalisation avoid it?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "clipping_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# **Model answer (for graders).** Clipping bounds every weight, so each layer's output is bounded by
+# $c$ times the fan-in times the input size: the critic can only be a small function, and to make its
+# gap large it pushes the weights to $\pm c$ (Gulrajani et al., figure 1b), which biases it towards
+# very simple, nearly linear functions. The student's heatmap shows an almost planar ramp instead of a
+# surface that follows the ring, and $\hat W$ stays orders of magnitude below the other critics' (it
+# measures a scaled-down, crude distance). The generator therefore receives weak gradients that point
+# in one global direction (the ramp) rather than towards the nearest data, so the clipped WGAN barely
+# moves at this budget; too small a $c$ also makes gradients vanish through the layers, too large a
+# $c$ makes them explode. The gradient penalty constrains the gradient norm only where it matters
+# (between real and fake samples), leaving the weights free; spectral normalisation divides each
+# layer by its largest singular value, which bounds the Lipschitz constant without shrinking every
+# weight.
+#
+# **Rubric (3 points).** Capacity argument (bounded weights, pushed to $\pm c$, nearly linear critic)
+# (1); tied to their heatmap and $\hat W$ curve (1); how the penalty or spectral norm avoids it (1).

@@ -54,15 +54,18 @@ print("budget:", budget.current())
 # ## 1. Least-squares losses
 #
 # Mao et al. replace the BCE by a least-squares regression of the discriminator's raw output onto
-# targets: $D$ pushes real outputs to the real label $b$ and fake outputs to $a = 0$; $G$ pushes fake
-# outputs to $c = 1$:
+# targets: $D$ pushes fake outputs to a target $a$ and real outputs to $b$; $G$ pushes fake outputs
+# to $c$. In general
 #
-# $$\mathcal L_D = \tfrac12\,\overline{(D(x) - b)^2} + \tfrac12\,\overline{D(G(z))^2}, \qquad
-#   \mathcal L_G = \tfrac12\,\overline{(D(G(z)) - 1)^2}.$$
+# $$\mathcal L_D = \tfrac12\,\overline{(D(x) - b)^2} + \tfrac12\,\overline{(D(G(z)) - a)^2}, \qquad
+#   \mathcal L_G = \tfrac12\,\overline{(D(G(z)) - c)^2}.$$
 #
 # Unlike the sigmoid's BCE, a square does not saturate: fakes far on the correct side of the
-# decision boundary still get a gradient that pulls them towards the data. Minimising $\mathcal L_G$
-# with $b - c = 1$, $b - a = 2$ minimises a Pearson $\chi^2$ divergence (Mao et al., section 3.2).
+# decision boundary still get a gradient that pulls them towards the data. Mao et al. (section 3.2)
+# show that when $b - c = 1$ and $b - a = 2$, minimising $\mathcal L_G$ against the optimal $D$
+# minimises a Pearson $\chi^2$ divergence. **The functions you write here use $a = 0$, $b = 1$
+# (`real_label`) and $c = 1$** — the "0-1 coding" that Mao et al. also use in practice. Check for
+# yourself whether it meets the condition: written answer 6.2 asks about it.
 
 # %% nbgrader={"grade": false, "grade_id": "lsgan_discriminator_loss", "locked": false, "schema_version": 3, "solution": true}
 def lsgan_discriminator_loss(real_out, fake_out, real_label=1.0):
@@ -136,6 +139,56 @@ check("05_cgan_losses", "conditional_input", globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# **The discriminator's side: projection.** Concatenating the label to the *input* of $D$ works
+# poorly for images. Miyato & Koyama (2018, https://arxiv.org/abs/1802.05637) show that when the
+# class-conditional log-density ratio $\log p_\text{data}(y \mid x) / p_G(y \mid x)$ is log-linear
+# in features $\phi(x)$, the optimal discriminator's logit has the form
+#
+# $$D(x, y) = \psi\big(\phi(x)\big) + \big\langle e_y,\ \phi(x) \big\rangle,$$
+#
+# where $\phi(x)$ `(B, F)` are the discriminator's features of the image, $\psi$ a linear **head**
+# `nn.Linear(F, 1)` (the unconditional part: "is this a real image?") and $e_y$ row $y$ of a class
+# **embedding** `nn.Embedding(num_classes, F)` (the conditional part: "does it look like class
+# $y$?"). The inner product is taken per sample, over the $F$ features. Write it for a batch: return
+# logits of shape `(B,)`, keeping the graph (the discriminator trains through them).
+
+# %% nbgrader={"grade": false, "grade_id": "projection_logits", "locked": false, "schema_version": 3, "solution": true}
+def projection_logits(features, labels, head, embedding):
+    """Projection discriminator's logits: head(features)[:, 0] + <embedding(labels), features> per sample.
+
+    features: (B, F); labels: (B,) integers; head: nn.Linear(F, 1); embedding: nn.Embedding(num_classes, F).
+    Returns logits of shape (B,).
+    """
+    ### BEGIN SOLUTION
+    unconditional = head(features)[:, 0]  # (B,)
+    conditional = (embedding(labels) * features).sum(dim=1)  # (B,): one inner product per sample
+    return unconditional + conditional
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_projection_logits", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+head, embedding = nn.Linear(3, 1), nn.Embedding(4, 3)
+with torch.no_grad():
+    head.weight.copy_(torch.tensor([[1.0, 0.0, -1.0]]))
+    head.bias.fill_(0.5)
+    embedding.weight.copy_(torch.arange(12.0).view(4, 3))  # row y = (3y, 3y + 1, 3y + 2)
+features = torch.tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0], [2.0, 0.0, 1.0]], requires_grad=True)
+logits = projection_logits(features, torch.tensor([0, 2, 1]), head, embedding)
+assert logits.shape == (3,), "one logit per sample: shape (B,) (head(features) is (B, 1): take its column)"
+assert torch.allclose(logits[0], torch.tensor(-2.0 + 0.5 + (0 * 1 + 1 * 2 + 2 * 3))), \
+    "sample 0, class 0: head 1 - 3 + 0.5 = -1.5, plus <(0, 1, 2), (1, 2, 3)> = 8"
+assert torch.allclose(logits, torch.tensor([6.5, 7.5, 12.5])), \
+    "the inner product runs over the features of each sample (dim 1), not over the batch"
+logits.sum().backward()
+assert features.grad is not None and embedding.weight.grad is not None and head.weight.grad is not None, \
+    "keep the graph: the discriminator's features, head and embedding all learn through these logits"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("05_cgan_losses", "projection_logits", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
 # Our conditional generator (the package's `cgan` model) learns a **class embedding** instead of
 # using the one-hot vector. That is the same thing: a linear layer applied to $[z;\,\mathrm{onehot}(y)]$
 # equals one applied to $[z;\, E y]$ with $E$ the embedding table, since $\mathrm{onehot}(y)^\top E$ is
@@ -201,7 +254,9 @@ check("05_cgan_losses", "icnr_", globals())
 
 # %% [markdown]
 # What ICNR buys: one sub-pixel layer applied to a *constant* input, initialised with PyTorch's
-# default and with your `icnr_`.
+# default and with your `icnr_`. The printed **checkerboard amplitude** is the spread (max - min) of
+# the output's mean over each of the $r^2 = 4$ sub-pixel positions of a $2\times 2$ block, relative to
+# the output's mean magnitude: 0 means no periodic pattern. Written answer 6.3 asks about this figure.
 
 # %%
 torch.manual_seed(0)
@@ -213,6 +268,9 @@ for init in ("default", "icnr"):
         icnr_(conv.weight, 2)
     with torch.no_grad():
         y = nn.PixelShuffle(2)(conv(flat))  # (1, 1, 16, 16)
+    phase_means = torch.stack([y[..., i::2, j::2].mean() for i in range(2) for j in range(2)])  # (4,)
+    amplitude = (phase_means.max() - phase_means.min()) / (y.abs().mean() + 1e-12)
+    print(f"{init:7s} init: checkerboard amplitude {amplitude.item():.2e}")
     outputs.append((y - y.mean()) / (y.std() + 1e-8) / 3)  # rescaled for display
 image_grid(torch.cat(outputs), nrow=2, title="default init (checkerboard) | ICNR (flat)")
 
@@ -314,11 +372,14 @@ check("05_cgan_losses", "kernel_inception_distance", globals())
 # %% [markdown]
 # ## 5. Four loss strategies, one conditional GAN
 #
-# The data: MNIST as in assignment 01 where it is on the machine, otherwise Fashion-MNIST (the next
-# cell says which), otherwise tiny synthetic images. The model: the package's `cgan` (a generator
-# that upsamples twice with sub-pixel convolutions, whose two upsampling convolutions we initialise
-# with **your** `icnr_`, and a spectrally normalised projection discriminator, Miyato & Koyama 2018,
-# https://arxiv.org/abs/1802.05637). The strategies, with two-time-scale learning rates
+# The data: MNIST where it is on the machine, otherwise Fashion-MNIST, otherwise tiny synthetic
+# images. The next cell prints which one it **actually** loaded (`DATA_NAME`); the figures below name
+# it, and your answers should talk about that data set (digits or garments).
+#
+# The model: the package's `cgan` (a generator that upsamples twice with sub-pixel convolutions, whose
+# two upsampling convolutions we initialise with **your** `icnr_`, and a spectrally normalised
+# projection discriminator, Miyato & Koyama 2018, https://arxiv.org/abs/1802.05637, whose logits
+# **your** `projection_logits` computes). The strategies, with two-time-scale learning rates
 # ($4\cdot10^{-4}$ for $D$, $10^{-4}$ for $G$; Heusel et al. 2017) for all:
 #
 # | strategy | losses | extra |
@@ -340,7 +401,8 @@ for DATASET in ("mnist", "fashion-mnist"):
 if data is None:
     print("no image data found: training on tiny synthetic images instead")
     DATASET, data = "fashion-mnist", synthetic_like("fashion-mnist", n=256)
-print("training on", data)
+DATA_NAME = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(data.name, f"synthetic images ({data.name})")
+print(f"DATA SET: {DATA_NAME} ({len(data)} images)")
 
 # %%
 your_lsgan = replace(get_loss("lsgan"), name="lsgan (yours)", d_loss=lsgan_discriminator_loss,
@@ -354,6 +416,7 @@ for name, (strategy, pieces) in STRATEGIES.items():
     G, D = build_models("cgan", data_shape=data.shape, num_classes=data.num_classes, width=WIDTH)
     for block in (G.up1, G.up2):
         icnr_(block.conv.weight, 2)  # your ICNR on both sub-pixel convolutions
+    D.projection = projection_logits  # your projection computes the discriminator's logits
     config = TrainConfig(name=f"05-cgan-{name.lower()}", model="cgan", dataset=DATASET, strategy=strategy, seed=0,
                          width=WIDTH, lr_d=4e-4, lr_g=1e-4, batch_size=64,
                          epochs=budget.pick(full=3, grader=1), max_steps=budget.pick(full=None, grader=3),
@@ -363,7 +426,7 @@ for name, (strategy, pieces) in STRATEGIES.items():
     print(f"{name:8s} {results[name].steps:5d} iterations in {results[name].train_time:6.1f} s")
 
 # %%
-plot_loss_comparison({name: r.history for name, r in results.items()}, key="g_loss", title="generator losses")
+plot_loss_comparison({name: r.history for name, r in results.items()}, key="g_loss", title=f"generator losses ({DATA_NAME})")
 
 # %%
 SHOW = torch.arange(10).repeat_interleave(6)  # six samples of each class
@@ -380,7 +443,8 @@ def conditional_samples(G, labels, seed):
     return images
 
 
-display(*[sample_grid_by_class(conditional_samples(G, SHOW, 1), SHOW, class_names=data.class_names, title=name)
+display(*[sample_grid_by_class(conditional_samples(G, SHOW, 1), SHOW, class_names=data.class_names,
+                                title=f"{name} on {DATA_NAME}")
           for name, G in generators.items()])
 
 # %% [markdown]
@@ -417,14 +481,17 @@ for name, G in generators.items():
     print(f"{name:8s} FID {fid[name]:9.3f}   KID {kid[name]:8.4f}   training {times[name]:6.1f} s")
 
 # %%
-display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {len(real)} samples"),
-        plot_comparison_bars(kid, ylabel="KID (lower is better)", fmt="{:.4f}", title=f"KID, {len(real)} samples"),
+display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {len(real)} samples of {DATA_NAME}"),
+        plot_comparison_bars(kid, ylabel="KID (lower is better)", fmt="{:.4f}", title=f"KID, {len(real)} samples of {DATA_NAME}"),
         plot_comparison_bars(times, ylabel="training time (s)", title="training time"))
 
 # %% [markdown]
-# ## 6. Written answer
+# ## 6. Written answers
 #
-# Which loss strategy wins on FID/KID and on training time in your full-budget run, and **why**?
+# Answer from **your own** full-budget figures and numbers (set `GAN_COURSE_BUDGET=full` or leave it
+# unset), on the data set your run printed; quote them.
+#
+# **6.1 Loss strategies.** Which loss strategy wins on FID/KID and on training time in your run, and **why**?
 # Relate each strategy's result to how its loss shapes the gradient the generator receives (saturation,
 # margins, the critic's constraint) and to its cost per iteration. How confident are you in the ranking
 # (number of samples, one seed, FID's bias at small sample sizes, the feature space)?
@@ -443,6 +510,58 @@ display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {
 # it has made 5x fewer generator updates (compare time per iteration and per generator update); its
 # advantages (a critic loss that tracks quality, stability) show with longer training. Confidence:
 # one seed, 2,000 samples (FID is biased upwards at small n; KID is unbiased), and a feature space
-# trained on the same data set rather than Inception. Full marks: ranking read from their numbers with
-# its uncertainty (1), a mechanism per strategy (2), cost per iteration / per generator update (1), a
-# caveat about the measurement (1).
+# trained on the same data set rather than Inception.
+#
+# **Rubric (5 points).** Ranking read from their numbers with its uncertainty (1); a mechanism per
+# strategy (2); cost per iteration / per generator update (1); a caveat about the measurement (1).
+
+# %% [markdown]
+# **6.2 LSGAN's targets.** Section 1 gives Mao et al.'s condition $b - c = 1$, $b - a = 2$ for the
+# generator to minimise a Pearson $\chi^2$ divergence. Which triples $(a, b, c)$ satisfy it (give the
+# family and one example)? Does the notebook's choice $a = 0$, $b = 1$, $c = 1$? Sketch why the
+# condition matters: the optimal discriminator for fixed $G$, and what $\mathcal L_G$ becomes at it.
+# Given your LSGAN's FID and KID against the other strategies, does the choice seem to hurt in practice?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "lsgan_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# **Model answer (for graders).** The conditions fix $b = c + 1$ and $a = c - 1$: every triple
+# $(c - 1,\ c + 1,\ c)$, for example $a = -1$, $b = 1$, $c = 0$ (Mao et al.'s first scheme). The notebook
+# uses $a = 0$, $b = c = 1$: $b - c = 0 \ne 1$ and $b - a = 1 \ne 2$, so it does **not** meet the
+# condition; it is the "0-1 binary coding" of Mao et al. (section 3.2.2), which makes $G$ push its
+# samples to the real target.
+#
+# * *Why:* for fixed $G$ the optimal discriminator of $\tfrac12\mathbb E_{p_d}(D - b)^2 + \tfrac12\mathbb E_{p_g}(D - a)^2$
+#   is pointwise $D^*(x) = \frac{b\,p_d(x) + a\,p_g(x)}{p_d(x) + p_g(x)}$. Substituting it into
+#   $\tfrac12\mathbb E_{p_d}(D - c)^2 + \tfrac12\mathbb E_{p_g}(D - c)^2$ (the term on $p_d$ does not depend on
+#   $G$) gives $\tfrac12\int \frac{\big((b - c)(p_d + p_g) - (b - a)\,p_g\big)^2}{p_d + p_g}\,dx$, which with
+#   $b - c = 1$, $b - a = 2$ is $\tfrac12\chi^2_\text{Pearson}(p_d + p_g \,\|\, 2p_g)$: minimised exactly
+#   when $p_g = p_d$.
+# * *In practice:* with the 0-1 coding the objective is not that divergence, yet Mao et al. report
+#   similar results, and the student's run typically puts LSGAN within the spread of the other
+#   strategies (its FID/KID neither clearly best nor worst at this budget, within seed noise).
+#
+# **Rubric (3 points).** The family and an example (1); checks the notebook's triple and says it fails
+# the condition (1); the optimal-$D$ argument, or a reasoned reading of their own LSGAN numbers (1).
+
+# %% [markdown]
+# **6.3 ICNR and the checkerboard.** In section 3's figure and printed amplitudes, the default
+# initialisation draws a checkerboard from a constant input and your `icnr_` does not. Explain why:
+# what does `PixelShuffle` do with the $r^2$ channels of each output channel, why do independent
+# random kernels give a pattern of period $r$, and why does ICNR's repeated sub-kernel remove it at
+# initialisation? Does ICNR guarantee there is none after training?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "icnr_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# **Model answer (for graders).** `PixelShuffle(r)` rearranges a $(C r^2, H, W)$ tensor into
+# $(C, rH, rW)$: the $r^2$ channels belonging to one output channel fill the $r \times r$ positions of
+# each block. With the default initialisation each of those channels has its own random kernel, so even
+# for a constant input the four positions of every $2\times 2$ block get four different constants: a
+# pattern repeating with period $r$, the checkerboard (the student's default amplitude is of order
+# 1). ICNR draws one sub-kernel per output channel and copies it to all $r^2$ channels, so every
+# position of a block computes the same convolution: `PixelShuffle(conv(x))` equals nearest-neighbour
+# upsampling of a single convolution, which has no period-$r$ structure (the student's ICNR amplitude
+# is 0 up to rounding, about $10^{-7}$). It fixes the start only: training updates the $r^2$ kernels
+# separately, so they can drift apart, but starting from the artifact-free solution, where the
+# gradients of the copies are similar, keeps checkerboards small in practice (Aitken et al. 2017).
+#
+# **Rubric (3 points).** What PixelShuffle does with the $r^2$ channels (1); why independent kernels
+# give a period-$r$ pattern and identical ones do not, tied to their figure/amplitudes (1); only at
+# initialisation, training can reintroduce it (1).

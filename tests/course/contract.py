@@ -40,6 +40,7 @@ FUNCTIONS = {
         "wasserstein_generator_loss": "fake_scores",
         "clip_weights": "critic, clip_value=0.01",
         "gradient_penalty": "critic, real, fake, weight=10.0, eps=None",
+        "critic_step": "critic, generator, opt_c, real, z, penalty=None, clip_value=None",
         "hinge_discriminator_loss": "real_logits, fake_logits",
         "hinge_generator_loss": "fake_logits",
         "add_spectral_norm": "module",
@@ -48,6 +49,7 @@ FUNCTIONS = {
         "lsgan_discriminator_loss": "real_out, fake_out, real_label=1.0",
         "lsgan_generator_loss": "fake_out",
         "conditional_input": "z, labels, num_classes=10",
+        "projection_logits": "features, labels, head, embedding",
         "icnr_": "weight, upscale_factor=2",
         "frechet_distance": "mu1, sigma1, mu2, sigma2",
         "kernel_inception_distance": "feats_real, feats_fake",
@@ -58,8 +60,8 @@ WRITTEN_ANSWERS = {
     "01_vanilla_dcgan": ("loss_curves_answer",),
     "02_ring_gan": ("facsimile_answer",),
     "03_dcgan_faces": ("memorisation_answer",),
-    "04_wgan_sngan": ("comparison_answer",),
-    "05_cgan_losses": ("strategy_answer",),
+    "04_wgan_sngan": ("comparison_answer", "wasserstein_fid_answer", "clipping_answer"),
+    "05_cgan_losses": ("strategy_answer", "lsgan_answer", "icnr_answer"),
 }
 SETUP_TAG = "grader-setup"
 SETUP_MODULES = {"math", "numpy", "scipy", "scipy.linalg", "torch", "torch.nn", "torch.nn.functional", "torch.utils.data"}
