@@ -442,3 +442,129 @@ print(f"real vs real (the floor at this size): {energy_distance(points[:2000], f
 # scatter and density panels and compares the number with the floor; a "facsimile" at the level of
 # the floor needs longer training or an EMA of the generator. Full marks: a claim backed by their
 # own scatter/density (2), the energy distance compared with the floor (1), a concrete flaw explained (1).
+
+# %% [markdown]
+# ## 7. Why does the training oscillate? Gradient descent-ascent on $f(x, y) = x\,y$
+#
+# Near an equilibrium a GAN behaves like the simplest zero-sum game there is: two scalars, $x$ (think
+# of the generator) **minimises** $f(x, y) = x\,y$ and $y$ (the discriminator) **maximises** it. Its
+# only equilibrium is $(0, 0)$: there, neither player can gain by moving alone. Each player follows
+# its own gradient, $\partial f / \partial x = y$ and $\partial f / \partial y = x$, with a step size
+# $\eta$ (`lr`), in one of two orders:
+#
+# * **simultaneous** — both steps start from the old point:
+#   $x_{k+1} = x_k - \eta\, y_k$, $\;y_{k+1} = y_k + \eta\, x_k$;
+# * **alternating** — $x$ moves first and $y$ answers the *new* $x$:
+#   $x_{k+1} = x_k - \eta\, y_k$, $\;y_{k+1} = y_k + \eta\, x_{k+1}$.
+#   Your training loop above is alternating: each generator step faces the discriminator that has
+#   just been updated.
+#
+# Write `gda_trajectory(x0, y0, lr, steps, alternating=False)`: it returns the iterates as a float64
+# tensor of shape `(steps + 1, 2)`, one row $(x_k, y_k)$ per iterate, the start $(x_0, y_0)$ first.
+# A Python loop over the steps is fine.
+
+# %% nbgrader={"grade": false, "grade_id": "gda_trajectory", "locked": false, "schema_version": 3, "solution": true}
+def gda_trajectory(x0, y0, lr, steps, alternating=False):
+    """Gradient descent-ascent on f(x, y) = x * y from (x0, y0): float64 iterates (steps + 1, 2), start included."""
+    ### BEGIN SOLUTION
+    x, y = float(x0), float(y0)
+    path = [(x, y)]
+    for _ in range(steps):
+        if alternating:
+            x = x - lr * y  # x descends on df/dx = y
+            y = y + lr * x  # y ascends on df/dy = x, at the new x
+        else:
+            x, y = x - lr * y, y + lr * x  # both from the old point
+        path.append((x, y))
+    return torch.tensor(path, dtype=torch.float64)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_gda_trajectory", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+path = gda_trajectory(1.0, 0.0, 0.5, 2)
+assert isinstance(path, torch.Tensor) and path.dtype == torch.float64, "return a float64 tensor (dtype=torch.float64)"
+assert path.shape == (3, 2), "two steps give three iterates: the start, then one row (x, y) per step"
+assert path[0].tolist() == [1.0, 0.0], "the first row is the start (x0, y0)"
+assert path[1].tolist() == [1.0, 0.5], \
+    "from (1, 0) with lr 0.5: x moves by -lr * y = 0 and y by +lr * x = 0.5 (y maximises, so it follows its gradient x)"
+assert path[2].tolist() == [0.75, 1.0], \
+    "simultaneous: from (1, 0.5) both steps use the old point: x' = 1 - 0.5 * 0.5, y' = 0.5 + 0.5 * 1"
+assert torch.equal(gda_trajectory(1.0, 0.0, 0.5, 2, alternating=False), path), "alternating=False is the default"
+alternating = gda_trajectory(1.0, 0.0, 0.5, 2, alternating=True)
+assert alternating[2].tolist() == [0.75, 0.875], \
+    "alternating: from (1, 0.5), x' = 0.75 first, then y answers the NEW x: y' = 0.5 + 0.5 * 0.75"
+assert gda_trajectory(2.0, -3.0, 0.1, 0).tolist() == [[2.0, -3.0]], "zero steps: the start alone, shape (1, 2)"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("02_ring_gan", "gda_trajectory", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Both trajectories from the same start, with the same step size: the path in the $(x, y)$ plane
+# (left) and the distance from the equilibrium $\sqrt{x_k^2 + y_k^2}$ after each step (right).
+
+# %%
+GDA_START, GDA_LR, GDA_STEPS = (1.0, 0.0), 0.2, 200
+trajectories = {rule: gda_trajectory(*GDA_START, GDA_LR, GDA_STEPS, alternating=(rule == "alternating"))
+                for rule in ("simultaneous", "alternating")}
+fig = Figure(figsize=(9, 4), layout="constrained")
+plane, distance = fig.subplots(1, 2)
+for rule, path in trajectories.items():
+    plane.plot(path[:, 0], path[:, 1], linewidth=0.9, label=rule)
+    distance.plot(path.norm(dim=1), label=rule)
+    radius = path.norm(dim=1)
+    print(f"{rule:>12}: distance from (0, 0) {radius[0]:.3f} at the start, {radius[-1]:.3f} after {GDA_STEPS} steps "
+          f"(between {radius.min():.3f} and {radius.max():.3f})")
+plane.plot(*GDA_START, "ko", markersize=4, label="start")
+plane.plot(0, 0, "k+", markersize=10, label="equilibrium")
+plane.set_aspect("equal")
+plane.set_xlabel("x (minimises x y)")
+plane.set_ylabel("y (maximises x y)")
+plane.legend(loc="upper left", fontsize=8)
+distance.set_yscale("log")
+distance.set_xlabel("step k")
+distance.set_ylabel("distance from (0, 0)")
+fig.suptitle(f"gradient descent-ascent on f(x, y) = x y, lr = {GDA_LR}")
+fig
+
+# %% [markdown]
+# ### Written answer: the dynamics of the game
+#
+# Which of your two trajectories spirals outwards and which one orbits? Quote the distances your
+# cell printed. Explain both from the update rules: for the simultaneous update express
+# $x_{k+1}^2 + y_{k+1}^2$ through $x_k^2 + y_k^2$; for the alternating one look at the determinant of
+# the linear map $(x_k, y_k) \mapsto (x_{k+1}, y_{k+1})$ (or find a quantity it keeps constant).
+# Neither reaches the equilibrium. What does that say about training a GAN by alternating D and G
+# steps (compare with your loss curves in section 5), and what could make the iterates approach the
+# equilibrium?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "gda_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
+# ### BEGIN SOLUTION
+# **Model answer.** With $\eta = 0.2$ from $(1, 0)$ the simultaneous trajectory spirals outwards: its
+# distance from $(0, 0)$ goes from 1 to $\sqrt{1.04}^{\,200} = 1.04^{100} \approx 50.5$ after 200 steps,
+# because
+# $x_{k+1}^2 + y_{k+1}^2 = (x_k - \eta y_k)^2 + (y_k + \eta x_k)^2 = (1 + \eta^2)(x_k^2 + y_k^2)$: the cross
+# terms cancel and every step multiplies the squared distance by $1 + \eta^2 > 1$, whatever the step size.
+# The alternating trajectory orbits: its distance stays between 0.953 and 1.054 for ever (about 0.954
+# after 200 steps). Its map has
+# determinant $1 \cdot (1 - \eta^2) + \eta^2 = 1$ and trace $2 - \eta^2 \in (-2, 2)$, so its eigenvalues are
+# $e^{\pm i\theta}$ with $\cos\theta = 1 - \eta^2/2$; the iterates keep $x^2 + y^2 - \eta\, x y$ exactly
+# constant (here 1: an ellipse around the equilibrium, $r^2 (1 - 0.1 \sin 2\varphi) = 1$, hence the bounds
+# $1/\sqrt{1.1}$ and $1/\sqrt{0.9}$). Neither converges: following each player's own gradient
+# makes the players rotate around the equilibrium instead of moving towards it (the game's Jacobian
+# $\begin{pmatrix}0 & -1\\ 1 & 0\end{pmatrix}$ is a pure rotation). For a GAN, whose dynamics near an
+# equilibrium look like this, it means that alternating D and G steps (algorithm 1, our loop) at least do
+# not diverge, but the losses and $\sigma(D(x))$, $\sigma(D(G(z)))$ keep oscillating rather than settling, as
+# the loss curves of section 5 do; a smaller step size only slows the rotation. Remedies that make the
+# iterates approach the equilibrium: averaging the iterates (the centre of the orbit is the equilibrium;
+# an EMA of the generator's weights does this), optimistic / extragradient updates, negative momentum
+# (Gidel et al. 2019), or a regulariser that damps the rotation, such as a gradient penalty on $D$
+# (Mescheder et al. 2018).
+#
+# **Rubric (4 points).** The simultaneous update named as the one that spirals outwards and the
+# alternating one as the one that orbits, with the printed distances (1). Simultaneous: the squared
+# distance multiplied by $1 + \eta^2$ at every step (1). Alternating: determinant 1 (area preserved) or a
+# conserved quantity, so the iterates stay on a closed curve, neither growing nor shrinking (1). The
+# consequence for GAN training (oscillation rather than convergence) with one remedy (1).
+# ### END SOLUTION

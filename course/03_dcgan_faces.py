@@ -11,11 +11,13 @@
 #
 # The DCGAN of Radford et al. 2015 (*Unsupervised Representation Learning with Deep Convolutional
 # GANs*, https://arxiv.org/abs/1511.06434) was the first GAN architecture that trained reliably on
-# 64x64 natural images such as faces. You build its generator, train it, and then explore what it
-# learnt by moving through its latent space: linear and spherical interpolation (White 2016,
+# 64x64 natural images such as faces. You build both its networks, train them on faces (or, on a machine
+# without face images, on Fashion-MNIST's clothes: section 5 says which), and then explore what the
+# generator learnt by moving through its latent space: linear and spherical interpolation (White 2016,
 # *Sampling Generative Networks*, https://arxiv.org/abs/1609.04468) and the truncation trick
 # (Brock et al. 2019, *BigGAN*, https://arxiv.org/abs/1809.11096). Finally you ask whether the
-# generator merely memorised its training set.
+# generator merely memorised its training set. Three written answers interpret the numbers and figures
+# your own run produces.
 #
 # **How to work.** Fill in every `raise NotImplementedError()`, run the test cell below it;
 # `gan-course check 03_dcgan_faces` runs all visible tests. Graded code may use only the
@@ -34,7 +36,7 @@ from torch import nn
 from gan_course import budget
 from gan_course.data import load_dataset, synthetic_like
 from gan_course.errors import DatasetNotFoundError
-from gan_course.models import build_models, dcgan_weights_init
+from gan_course.models import dcgan_weights_init
 from gan_course.plotting import image_grid, interpolation_strip, plot_losses, plot_scores
 from gan_course.train import TrainConfig, train
 
@@ -103,7 +105,75 @@ check("03_dcgan_faces", "make_dcgan_generator", globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 2. Walking between two latent vectors
+# ## 2. The DCGAN discriminator
+#
+# The discriminator mirrors the generator: **strided convolutions** halve the image at every layer
+# (no pooling), each hidden one followed by BatchNorm and LeakyReLU(0.2), until a last convolution
+# turns the $4 \times 4$ map into one **logit** per image. With `width` $= w$ (called `ndf` in the
+# PyTorch example) feature maps in the *first* layer:
+#
+# | layer | output shape | |
+# |---|---|---|
+# | `Conv2d(channels, w, 4, stride 2, padding 1)` + LeakyReLU(0.2) | `(B, w, 32, 32)` | no BatchNorm here |
+# | `Conv2d(w, 2w, 4, 2, 1)` + BN + LeakyReLU(0.2) | `(B, 2w, 16, 16)` | |
+# | `Conv2d(2w, 4w, 4, 2, 1)` + BN + LeakyReLU(0.2) | `(B, 4w, 8, 8)` | |
+# | `Conv2d(4w, 8w, 4, 2, 1)` + BN + LeakyReLU(0.2) | `(B, 8w, 4, 4)` | |
+# | `Conv2d(8w, 1, 4, stride 1, padding 0)` | `(B, 1, 1, 1)` | reshape to `(B,)` |
+#
+# A convolution with kernel 4, stride 2 and padding 1 maps $H$ to $\lfloor (H + 2 - 4)/2 \rfloor + 1 = H/2$.
+# Three choices of Radford et al. (section 3) matter here. *LeakyReLU* instead of ReLU: the generator
+# learns only through $D$'s gradient, and a ReLU passes none for negative inputs. *No BatchNorm on the
+# input layer*: BatchNorm on every layer made their training oscillate and unstable. *No sigmoid*:
+# return the raw logit $D(x)$; the loss turns it into the probability $\sigma(D(x))$, stably. As in the
+# generator, `bias=False` is customary before a BatchNorm (its shift makes a bias redundant).
+
+# %% nbgrader={"grade": false, "grade_id": "make_dcgan_discriminator", "locked": false, "schema_version": 3, "solution": true}
+def make_dcgan_discriminator(channels=3, width=64):
+    """The DCGAN discriminator: images (B, channels, 64, 64) -> logits (B,), no sigmoid."""
+    ### BEGIN SOLUTION
+    w = width  # ndf: feature maps of the first convolution
+    return nn.Sequential(
+        nn.Conv2d(channels, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),  # (B, w, 32, 32)
+        nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2, inplace=True),  # (B, 2w, 16, 16)
+        nn.Conv2d(2 * w, 4 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(4 * w), nn.LeakyReLU(0.2, inplace=True),  # (B, 4w, 8, 8)
+        nn.Conv2d(4 * w, 8 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(8 * w), nn.LeakyReLU(0.2, inplace=True),  # (B, 8w, 4, 4)
+        nn.Conv2d(8 * w, 1, 4, 1, 0, bias=False),  # (B, 1, 1, 1)
+        nn.Flatten(0),  # (B,)
+    )
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_make_dcgan_discriminator", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+torch.manual_seed(0)
+D = make_dcgan_discriminator(channels=1, width=8)
+assert isinstance(D, nn.Module), "return an nn.Module"
+x = torch.rand(5, 1, 64, 64) * 2 - 1
+out = D(x)
+assert out.shape == (5,), "return one logit per image, shape (B,): reshape the (B, 1, 1, 1) output of the last convolution"
+convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
+assert [(m.in_channels, m.out_channels) for m in convs] == [(1, 8), (8, 16), (16, 32), (32, 64), (64, 1)], \
+    "the convolutions go channels -> w -> 2w -> 4w -> 8w -> 1 (w = width, the FIRST layer's feature maps)"
+assert [(m.kernel_size, m.stride) for m in convs] == [((4, 4), (2, 2))] * 4 + [((4, 4), (1, 1))], \
+    "kernel 4 everywhere; stride 2 in the four hidden convolutions (each halves the image), stride 1 in the last"
+norms = [m for m in D.modules() if isinstance(m, nn.BatchNorm2d)]
+assert [m.num_features for m in norms] == [16, 32, 64], \
+    "one BatchNorm2d after each hidden convolution except the first: over 2w, 4w and 8w channels"
+assert [m.negative_slope for m in D.modules() if isinstance(m, nn.LeakyReLU)] == [0.2] * 4, \
+    "a LeakyReLU(0.2) after each of the four hidden convolutions, none after the last one"
+assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh)) for m in D.modules()), \
+    "return logits: no sigmoid at the end, the loss applies it (stably)"
+D.eval()
+assert torch.equal(D(x), D(x)), "in eval mode the discriminator must be deterministic"
+assert sum(m.weight.numel() for m in make_dcgan_discriminator().modules() if isinstance(m, nn.Conv2d)) == 2763776, \
+    "with the defaults (channels=3, width=64) the five convolutions hold 2,763,776 weights"
+print("visible tests passed")
+### BEGIN HIDDEN TESTS
+from autograder.checks import check
+check("03_dcgan_faces", "make_dcgan_discriminator", globals())
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. Walking between two latent vectors
 #
 # To see what the generator learnt we decode a path $z(t)$, $t \in [0, 1]$, between two latents.
 # **Linear interpolation** is $z(t) = (1-t)\,z_0 + t\,z_1$.
@@ -178,7 +248,7 @@ check("03_dcgan_faces", "slerp", globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 3. The truncation trick
+# ## 4. The truncation trick
 #
 # Brock et al. (section 3.1) sample $z$ from a **truncated** normal at test time: every entry with
 # $|z_i| > \tau$ is redrawn until it falls inside. Small $\tau$ keeps the generator in the
@@ -217,12 +287,14 @@ check("03_dcgan_faces", "truncated_noise", globals())
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 4. Train a DCGAN on faces
+# ## 5. Train a DCGAN on faces
 #
 # The course's data are CelebA's aligned faces (Liu et al. 2015), centre-cropped to 64x64, or any
 # folder of face images (set `FACES_DIR`). CelebA cannot be downloaded offline; where neither is on
-# the machine, the next cell says so and falls back to Fashion-MNIST resized to 64x64 (so the
-# "faces" are clothes), and to tiny synthetic images if even that is missing.
+# the machine, the next cell says so and falls back to **Fashion-MNIST** resized to 64x64, so that your
+# generator learns clothes, not faces; if even that is missing, to tiny synthetic images. The cell
+# prints the data set it loaded: read the rest of the notebook, and answer its questions, for *that*
+# data set.
 
 # %%
 FACES_DIR = None  # e.g. "~/data/faces": any folder of face images (subfolders allowed)
@@ -236,35 +308,38 @@ for DATASET, options in (("celeba", {}), ("folder", {"path": FACES_DIR}), ("fash
         break
     except DatasetNotFoundError as error:
         print(f"{DATASET} is not available here: {str(error)[:160]}...")
+SUBJECT = {"celeba": "faces", "folder": "faces", "fashion-mnist": "clothes (Fashion-MNIST)"}[DATASET]
 if data is None:
     print("no image data found: training on tiny synthetic 64x64 images instead")
-    DATASET, data = "celeba", synthetic_like("celeba", n=256)
-print("training on", data)
+    DATASET, data, SUBJECT = "celeba", synthetic_like("celeba", n=256), "synthetic images"
+print(f"training on {data}: the generated images will be {SUBJECT}")
 image_grid(data.sample(32, generator=torch.Generator().manual_seed(0))[0], title=f"real: {data.name}")
 
 # %% [markdown]
-# The discriminator is the DCGAN's (strided convolutions, BatchNorm, LeakyReLU(0.2)) from the
-# package; the generator is **yours**, initialised as in assignment 01. The package's trainer calls
-# every generator as `G(z, labels)` and reads its `latent_dim`; the small wrapper below gives your
-# unconditional generator that interface (it ignores the labels).
+# Both networks are **yours**: your generator and your discriminator, initialised as in assignment 01
+# (`dcgan_weights_init`). The package's trainer calls every generator as `G(z, labels)` (reading its
+# `latent_dim`) and every discriminator as `D(x, labels)`; the small wrapper below gives your
+# unconditional networks that interface (it ignores the labels).
 #
 # The objective is assignment 01's BCE with **one-sided label smoothing** (real target 0.9): at 64x64
 # the discriminator easily wins the first few hundred steps outright (its loss drops to 0 and the
 # generator's gradient with it), most of all on the simple fallback data; smoothing keeps it from
 # becoming certain. The optimiser is Adam($2\cdot10^{-4}$, $\beta_1 = 0.5$). On a laptop CPU we
-# train a narrower model (`width` 24 instead of 64, about 1/7 of the computation) on 10,000 images for
-# 4 epochs; a GPU trains the full-size model on all of CelebA in minutes.
+# train narrower networks (`width` 24 instead of 64, about 1/7 of the computation) on 10,000 images for
+# 4 epochs; a GPU trains the full-size models on all of CelebA in minutes.
 
 # %%
-class Unconditional(nn.Module):
-    """Your generator behind the trainer's interface: G(z, labels=None) -> net(z), with `latent_dim`."""
+class IgnoreLabels(nn.Module):
+    """One of your networks behind the trainer's interface: forward(inputs, labels=None) -> net(inputs)."""
 
-    def __init__(self, net, latent_dim):
+    def __init__(self, net, latent_dim=None):
         super().__init__()
-        self.net, self.latent_dim = net, latent_dim
+        self.net = net
+        if latent_dim is not None:
+            self.latent_dim = latent_dim  # the trainer draws z of this size for a generator
 
-    def forward(self, z, labels=None):
-        return self.net(z)  # (B, latent_dim) -> (B, C, 64, 64)
+    def forward(self, inputs, labels=None):
+        return self.net(inputs)  # G: (B, latent_dim) -> (B, C, 64, 64); D: (B, C, 64, 64) -> (B,)
 
 
 WIDTH, LATENT_DIM = budget.pick(full=24, grader=8), 100
@@ -278,16 +353,17 @@ config = TrainConfig(
 )
 torch.manual_seed(0)
 G = make_dcgan_generator(latent_dim=LATENT_DIM, channels=data.shape[0], width=WIDTH)
+D = make_dcgan_discriminator(channels=data.shape[0], width=WIDTH)
 G.apply(dcgan_weights_init)
-_, D = build_models("dcgan", data_shape=data.shape, width=WIDTH)
-result = train(config, data=data, generator=Unconditional(G, LATENT_DIM), discriminator=D, overwrite=True)
+D.apply(dcgan_weights_init)
+result = train(config, data=data, generator=IgnoreLabels(G, LATENT_DIM), discriminator=IgnoreLabels(D), overwrite=True)
 print(f"{result.steps} steps in {result.train_time:.1f} s")
 
 # %%
-plot_losses(result.history, title="DCGAN on faces: losses")
+plot_losses(result.history, title=f"DCGAN on {SUBJECT}: losses")
 
 # %%
-plot_scores(result.history, title="mean D(x) and D(G(z))")
+plot_scores(result.history, title=r"mean $\sigma(D(x))$ and $\sigma(D(G(z)))$ during training")
 
 
 # %%
@@ -301,13 +377,15 @@ def decode(z):
 
 
 image_grid(decode(torch.randn(64, LATENT_DIM, generator=torch.Generator().manual_seed(1))),
-           title=f"generated after {result.epochs} epoch(s)")
+           title=f"generated {SUBJECT} after {result.epochs} epoch(s)")
 
 # %% [markdown]
 # ### Interpolation: lerp against slerp
 #
 # Two strips per pair of endpoints, decoded by your generator along your `lerp` and `slerp` paths.
-# The norms along each path show why slerp is the safer walk.
+# Below them, the norm $\|z\|$ along the first pair's paths, and the norm of the *midpoint* of each
+# path averaged over 1000 random pairs of latents, against $\sqrt d$ (the typical norm of a latent
+# the generator was trained on).
 
 # %%
 STEPS = 10
@@ -320,22 +398,94 @@ for k in range(2):
 for name, method in (("lerp", lerp), ("slerp", slerp)):
     norms = method(ends[0], ends[1], STEPS).norm(dim=1)
     print(f"{name:5s} |z| along the path: " + " ".join(f"{v:5.2f}" for v in norms.tolist()))
+pairs = torch.randn(1000, 2, LATENT_DIM, generator=torch.Generator().manual_seed(6))  # 1000 pairs (z0, z1)
+for name, method in (("lerp", lerp), ("slerp", slerp)):
+    middle = torch.stack([method(z0, z1, 3)[1] for z0, z1 in pairs])  # (1000, d): the midpoints
+    print(f"{name:5s} midpoint |z| over 1000 pairs: mean {middle.norm(dim=1).mean():.2f}   "
+          f"(endpoints: mean {pairs.norm(dim=2).mean():.2f}; sqrt(d) = {math.sqrt(LATENT_DIM):.2f})")
 interpolation_strip(torch.stack(strips), labels=labels, title="latent interpolation")
+
+# %% [markdown]
+# ### Written answer: lerp against slerp
+#
+# Use the norms your cell printed. Why does the lerp midpoint of two latents have a smaller norm than
+# its endpoints (what is $\|(z_0 + z_1)/2\|$ for independent $z_0, z_1 \sim \mathcal N(0, I_d)$, roughly?),
+# and why does slerp keep it? Why does that matter to the generator, and can you see it in your strips?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "interpolation_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# ### BEGIN SOLUTION
+# **Model answer.** A latent $z \sim \mathcal N(0, I_d)$ has $\mathbb E\|z\|^2 = d$, and its norm concentrates
+# at $\sqrt d = 10$ (spread about $1/\sqrt 2 \approx 0.7$): the printed endpoint norms are about 9.95.
+# Two independent latents are almost orthogonal in 100 dimensions, so
+# $\|(z_0 + z_1)/2\|^2 = (\|z_0\|^2 + \|z_1\|^2 + 2 z_0 \cdot z_1)/4 \approx d/2$: the lerp midpoint has norm
+# $\sqrt{d/2} \approx 7.07$, which the printed lerp mean matches, and the norm dips along the whole path
+# (the first pair's row goes from about 10 down to about 7 and back). Slerp moves along the great circle
+# with weights $\sin((1-t)\Omega)/\sin\Omega$ and $\sin(t\Omega)/\sin\Omega$; for endpoints of equal norm
+# this keeps the norm exactly, and for endpoints of nearly equal norm (as here) it stays near 10: its
+# printed midpoint mean is about 9.9. The generator only ever saw latents on the shell of radius about
+# $\sqrt d$; a latent of norm 7 is as unlikely under $\mathcal N(0, I_d)$ as one of norm 13 ($(10-7)/0.7$
+# standard deviations away), so lerp midpoints leave the training distribution and tend to decode to
+# washed-out, lower-contrast or "average" images, while slerp frames keep the look of real samples.
+# With a short training budget the difference in the strips may be small; the norms show it anyway.
+#
+# **Rubric (3 points).** The midpoint norm $\sqrt{d/2}$ against $\sqrt d$ explained (near-orthogonal
+# latents) and matched to the printed numbers (1). Slerp keeps the norm because it moves along the sphere
+# (1). Why it matters: the generator is trained on the shell of radius $\sqrt d$, so off-shell latents are
+# out of distribution, related to what the strips show (1).
+# ### END SOLUTION
 
 # %% [markdown]
 # ### Truncation: fidelity against variety
 #
-# One row per threshold $\tau$, the same seed in every row; the spread between samples (mean
-# per-pixel standard deviation across the row) shrinks as $\tau$ does.
+# One row per threshold $\tau$, the same seed in every row. For each $\tau$ the cell prints the spread
+# between samples (mean per-pixel standard deviation across 64 samples: variety), the mean latent norm,
+# and your discriminator's mean probability $\sigma(D(G(z)))$ that those samples are real (a rough
+# proxy for fidelity: $D$ is only as good as its training).
 
 # %%
+D.eval()
 rows, row_labels = [], []
 for tau in (0.5, 1.0, 2.0, float("inf")):
-    z = truncated_noise(10, LATENT_DIM, tau, generator=torch.Generator().manual_seed(3))
-    rows.append(decode(z))
+    z = truncated_noise(64, LATENT_DIM, tau, generator=torch.Generator().manual_seed(3))
+    images = decode(z)  # (64, C, 64, 64)
+    with torch.no_grad():
+        belief = torch.sigmoid(D(images.to(next(D.parameters()).device))).mean().item()
+    rows.append(images[:10])
     row_labels.append(f"tau = {tau:g}")
-    print(f"tau = {tau:>4g}: spread between samples {rows[-1].std(dim=0).mean().item():.3f}")
+    print(f"tau = {tau:>4g}: spread between samples {images.std(dim=0).mean().item():.3f}   "
+          f"mean |z| {z.norm(dim=1).mean().item():5.2f}   mean sigma(D(G(z))) {belief:.3f}")
+D.train()
 interpolation_strip(torch.stack(rows), labels=row_labels, title="truncation trick")
+
+# %% [markdown]
+# ### Written answer: truncation
+#
+# What does truncation trade? Use your printed numbers and the rows of the figure: how do the spread,
+# the latent norm and $\sigma(D(G(z)))$ change with $\tau$, and what happens to the images? Why does a
+# small $\tau$ tend to give cleaner but more similar images, and where would you set $\tau$?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "truncation_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# ### BEGIN SOLUTION
+# **Model answer.** Truncation trades variety for fidelity. As $\tau$ shrinks the latents are pulled
+# towards the mode of $\mathcal N(0, I)$: the mean norm falls from about 10 ($\tau = \infty$) to about 8.8
+# ($\tau = 2$), 5.4 ($\tau = 1$) and 2.8 ($\tau = 0.5$) (each entry has standard deviation 0.88, 0.54 and
+# 0.29 under truncation at 2, 1 and 0.5), and the spread between samples falls with it, in the student's
+# run from its largest value at $\tau = \infty$ to the smallest at $\tau = 0.5$: the rows become more and
+# more alike, converging on an "average" image. The latents near the centre are the ones the generator
+# saw most densely during training (every sample's entries pass through small values), so its outputs
+# there are its most reliable: fewer broken shapes and artefacts, and $D$ often rates them as more
+# real ($\sigma(D(G(z)))$ rising as $\tau$ falls), though with a short run and a weak $D$ this proxy is noisy
+# and may not move monotonically; a student who notes that earns the point. Large $\tau$ keeps the full
+# variety, including rare, poorly learnt latents that give the worst samples. A sensible choice sits in
+# between ($\tau \approx 1$ to 2 here; BigGAN reports a whole precision/recall or IS/FID curve over $\tau$):
+# a metric of quality alone (the best IS) would push $\tau \to 0$ and collapse the variety, so pick $\tau$ on
+# a measure that sees both, such as FID.
+#
+# **Rubric (3 points).** Reads the printed spread and norms: both fall as $\tau$ falls, images more alike
+# (1). Explains why small $\tau$ gives cleaner images (latents where the generator is best trained) and
+# relates the $\sigma(D(G(z)))$ numbers, with their limits (1). Names the trade-off and a reasoned choice of
+# $\tau$ (1).
+# ### END SOLUTION
 
 # %% [markdown]
 # ### Did the generator memorise its training set?
@@ -371,21 +521,30 @@ interpolation_strip(torch.stack([generated, nearest]), labels=["generated", "nea
                     title="nearest neighbours in the training set")
 
 # %% [markdown]
-# ## 5. Written answer
+# ### Written answer: memorisation
 #
-# Are the generated faces in the training set? **Show nearest neighbours** (use the figure above,
-# trained with the full budget) and argue from them. Discuss what pixel-space nearest neighbours can
-# and cannot prove, and how you would make the test stronger.
+# Are the generated images in the training set? They are faces, or clothes if the notebook fell back
+# to Fashion-MNIST (the data-set cell printed which): answer for the images you trained on. **Show
+# nearest neighbours** (use the figure and the distances above, trained with the full budget) and argue
+# from them. Discuss what pixel-space nearest neighbours can and cannot prove, and how you would make
+# the test stronger.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "memorisation_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
-# **Model answer (for graders).** No: the nearest training images resemble the samples in coarse
-# attributes (pose, hair or garment shape, brightness) but differ in identity and detail, and their
-# pixel distances are of the same order as (typically larger than) a training image's distance to its
-# nearest other training image, not near zero as a copy would be. The generator has ~1M parameters and saw each image only a few times, far
-# too little to store 10,000 images; GANs can memorise tiny data sets, so the test matters.
-# Limitations a good answer names: pixel distance is not perceptual (a one-pixel shift or a colour
-# change makes a copy "far", a blurry average can be "near"); only a few samples and one direction
-# were checked; a stronger test uses a feature space (e.g. a classifier's or Inception features, as
-# in assignment 05), many samples, the distribution of nearest-neighbour distances of generated vs
-# held-out real images, and crops or flips of the training images. Full marks: a clear verdict backed
-# by the figure (2), a limitation of pixel-space neighbours (1), a stronger test (1).
+# ### BEGIN SOLUTION
+# **Model answer.** No: the nearest training images resemble the samples in coarse attributes (for faces
+# pose, hair, background and brightness; for clothes the garment's type, outline and brightness) but
+# differ in identity and detail (the face, a collar, a print, a strap), and their pixel distances are of
+# the same order as (typically larger than) a training image's distance to its nearest other training
+# image, not near zero as a copy would be. The generator has about 1M parameters and saw each image only
+# a few times, far too little to store 10,000 images; GANs can memorise tiny data sets, so the test
+# matters. Limitations a good answer names: pixel distance is not perceptual (a one-pixel shift or a
+# colour change makes a copy "far", a blurry average can be "near"; on Fashion-MNIST's plain
+# backgrounds, large uniform areas dominate it); only a few samples and one direction were checked. A
+# stronger test uses a feature space (a classifier's or Inception features, as in assignment 05), many
+# samples, the distribution of nearest-neighbour distances of generated against held-out real images,
+# and crops, shifts or flips of the training images.
+#
+# **Rubric (4 points).** A clear verdict backed by the student's figure and printed distances, compared
+# with the training-to-training distances (2). A limitation of pixel-space neighbours (1). A stronger
+# test (1).
+# ### END SOLUTION

@@ -1,5 +1,5 @@
 """Hidden checks of assignment 02 (a GAN for a 2D ring): the dataset, the two MLPs, the two
-training steps and the energy distance.
+training steps, the energy distance and (in _gda_check) gradient descent-ascent on x * y.
 
 References: gan_course.data.ring (the ring of COURSE.md 02), gan_course.models.mlp
 (Goodfellow et al. 2014 MLPs; LeakyReLU slope of Radford et al. 2015), gan_course.losses.bce
@@ -27,6 +27,7 @@ from gan_course.losses import SMOOTHED_REAL_LABEL, d_bce, g_bce, g_minimax
 from gan_course.metrics import energy_distance
 from gan_course.models.mlp import DROPOUT, LEAKY_SLOPE, RING_DISCRIMINATOR_HIDDEN, RING_GENERATOR_HIDDEN
 
+from ._gda_check import gda_judge, gda_probes
 from .a01_vanilla_dcgan import close
 from .base import Check, CheckFailure, Probe, expect
 
@@ -419,4 +420,5 @@ CHECKS = {
                                 timeout=STEP_TIMEOUT),
     "generator_step": Check(ASSIGNMENT, "generator_step", _generator_step_probes, _generator_step_judge, timeout=STEP_TIMEOUT),
     "energy_distance": Check(ASSIGNMENT, "energy_distance", _energy_probes, _energy_judge),
+    "gda_trajectory": Check(ASSIGNMENT, "gda_trajectory", gda_probes, gda_judge),
 }

@@ -1,4 +1,5 @@
-"""Hidden checks of assignment 03 (DCGAN on faces): the DCGAN generator and the latent tools.
+"""Hidden checks of assignment 03 (DCGAN on faces): the DCGAN generator, the latent tools and
+(in _discriminator_check) the DCGAN discriminator.
 
 References: gan_course.models.dcgan (Radford et al. 2015: transposed convolutions, BatchNorm,
 ReLU, tanh output), gan_course.latent (slerp: Shoemake 1985, White 2016; truncation trick:
@@ -21,6 +22,7 @@ import torch.nn.functional as F
 
 from gan_course.latent import lerp, slerp
 
+from ._discriminator_check import discriminator_judge, discriminator_probes
 from .a01_vanilla_dcgan import close
 from .a02_ring_gan import KS_C, ks_distance
 from .base import Check, CheckFailure, Probe, expect
@@ -266,6 +268,7 @@ def _noise_judge(probes: list[Probe], results: list[dict]) -> None:
 
 CHECKS = {
     "make_dcgan_generator": Check(ASSIGNMENT, "make_dcgan_generator", _generator_probes, _generator_judge),
+    "make_dcgan_discriminator": Check(ASSIGNMENT, "make_dcgan_discriminator", discriminator_probes, discriminator_judge),
     "lerp": Check(ASSIGNMENT, "lerp", _lerp_probes, _interp_judge("lerp", lerp, lambda label: [])),
     "slerp": Check(ASSIGNMENT, "slerp", _slerp_probes, _interp_judge("slerp", slerp, _slerp_diagnoses)),
     "truncated_noise": Check(ASSIGNMENT, "truncated_noise", _noise_probes, _noise_judge),

@@ -55,26 +55,29 @@ def describe(value: Any) -> dict:
 
 class LeafTrace:
     """Records every call of a leaf module of ``model`` (type and hyper-parameters, in call
-    order). Layers whose type name is in ``keep`` also keep a copy of their input and output."""
+    order). Layers whose type name is in ``keep`` also keep a copy of their input and output;
+    with ``params`` every layer also keeps its ``weight`` and ``bias`` (Linear layers always do)."""
 
-    def __init__(self, model: nn.Module, *, keep: tuple[str, ...] = ()) -> None:
+    def __init__(self, model: nn.Module, *, keep: tuple[str, ...] = (), params: bool = False) -> None:
         self.calls: list[dict] = []
         self.keep = keep
+        self.params = params
         leaves = [m for m in model.modules() if not list(m.children())]
         self.handles = [m.register_forward_hook(self._hook) for m in leaves]
 
     def _hook(self, module: nn.Module, inputs: tuple, output: Any) -> None:
         call: dict[str, Any] = {"type": type(module).__name__}
         for attr in ("in_features", "out_features", "in_channels", "out_channels", "num_features",
-                     "negative_slope", "p", "kernel_size", "stride", "padding"):
+                     "negative_slope", "p", "kernel_size", "stride", "padding", "eps"):
             value = getattr(module, attr, None)
             if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
                 call[attr] = list(value)
             elif isinstance(value, (bool, int, float, str)):
                 call[attr] = value
-        if isinstance(module, nn.Linear):
-            call["weight"] = module.weight.detach().clone()
-            call["bias"] = None if module.bias is None else module.bias.detach().clone()
+        if isinstance(module, nn.Linear) or self.params:
+            for name in ("weight", "bias"):
+                value = getattr(module, name, None)
+                call[name] = value.detach().clone() if isinstance(value, torch.Tensor) else None
         if call["type"] in self.keep:
             if inputs and isinstance(inputs[0], torch.Tensor):
                 call["input"] = inputs[0].detach().clone()

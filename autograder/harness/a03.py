@@ -1,10 +1,12 @@
-"""Sandbox-side harness of assignment 03 (DCGAN on faces): the generator and truncated noise.
+"""Sandbox-side harness of assignment 03 (DCGAN on faces): the two networks and truncated noise.
 
 ``lerp`` and ``slerp`` use the generic :func:`autograder.harness.common.call`. Here:
 :func:`dcgan_generator` builds the student's generator, runs a latent batch through it in
 both accepted shapes and records the layers it calls (with the activations around them when
-asked), and :func:`truncated_noise` calls the student's sampler with a freshly seeded
-``torch.Generator`` under a chosen global RNG state. Knows no expected answer.
+asked); :func:`dcgan_discriminator` builds the student's discriminator, runs an image batch
+through it in train and eval mode and records the layers it calls with their parameters; and
+:func:`truncated_noise` calls the student's sampler with a freshly seeded ``torch.Generator``
+under a chosen global RNG state. Knows no expected answer.
 """
 
 from __future__ import annotations
@@ -63,6 +65,37 @@ def dcgan_generator(fn: Callable[..., Any], payload: dict) -> dict:
                     model(z[:, :, None, None].clone())
                 except Exception:  # noqa: BLE001 - already reported above
                     pass
+            out["calls"] = trace.stop()
+    return out
+
+
+def dcgan_discriminator(fn: Callable[..., Any], payload: dict) -> dict:
+    """``D = fn(**kwargs)`` on images ``x`` (B, C, 64, 64): once in train mode (recording every
+    leaf layer called, with its parameters), then twice in eval mode.
+
+    payload: {"kwargs": dict, "x": (B, C, 64, 64) tensor or None, "seed": int}. With ``x``
+    None only the leaf layers in registration order (``layers``) come back.
+    """
+    with isolated_rng(payload["seed"]):
+        model = fn(**payload["kwargs"])
+        if not isinstance(model, nn.Module):
+            return {"is_module": False, "type": type(model).__name__}
+        if payload["x"] is None:  # structure only
+            return {"is_module": True, "type": type(model).__name__, "layers": [_layer(m) for m in model.modules() if not list(m.children())]}
+        out: dict[str, Any] = {"is_module": True, "type": type(model).__name__, "forward_error": None}
+        x = payload["x"].clone()  # (B, C, 64, 64)
+        trace = LeafTrace(model, params=True)
+        try:
+            model.train()
+            with torch.no_grad():
+                out["train_out"] = model(x.clone())
+                out["calls"] = trace.stop()
+                model.eval()
+                out["eval_out"] = model(x.clone())
+                out["eval_again"] = model(x.clone())
+        except Exception as error:  # noqa: BLE001 - reported to the judge, which explains it
+            out["forward_error"] = f"{type(error).__name__}: {error}"[:2000]
+        if "calls" not in out:
             out["calls"] = trace.stop()
     return out
 

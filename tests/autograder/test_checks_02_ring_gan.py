@@ -22,6 +22,7 @@ from torch.utils.data import Dataset
 
 from autograder.checks import DEFAULT_SEED, CheckFailure, check, checks_for
 
+from . import cases_gda_trajectory as gda
 from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
                           assert_unanswered_functions_fail)
 
@@ -502,6 +503,8 @@ WRONG = {
     ],
 }
 
+CORRECT["gda_trajectory"], WRONG["gda_trajectory"] = gda.CORRECT, gda.WRONG
+
 # what the notebook provides next to the graded functions (01's losses, for the two steps)
 HELPERS = {"discriminator_loss": discriminator_loss, "generator_loss": generator_loss}
 
@@ -515,7 +518,8 @@ WRONG_CASES = [(function, label, impl) for function, pairs in WRONG.items() for 
 def test_every_graded_function_has_correct_and_wrong_implementations():
     """Is every check of the assignment exercised by this file, both ways?"""
     graded = set(checks_for(ASSIGNMENT))
-    assert graded == {"RingDataset", "make_generator", "make_discriminator", "discriminator_step", "generator_step", "energy_distance"}
+    assert graded == {"RingDataset", "make_generator", "make_discriminator", "discriminator_step", "generator_step", "energy_distance",
+                      "gda_trajectory"}
     assert set(CORRECT) == graded and set(WRONG) == graded
     assert all(len(CORRECT[f]) >= 3 and CORRECT[f][0].__name__ == f for f in graded)
     assert all(len(WRONG[f]) >= 5 for f in graded)
@@ -565,6 +569,7 @@ def test_wrong_implementation_fails_without_giving_the_answer(function, label, i
     ("energy_distance", _ed_u_statistic, "V-statistic"),
     ("energy_distance", _ed_squared, "not its square"),
     ("energy_distance", lambda a, b: torch.tensor(energy_distance(a, b)), "Python float"),
+    *[("gda_trajectory", impl, words) for impl, words in gda.DIAGNOSES],
 ])
 def test_failures_name_the_specific_mistake(function, impl, expected):
     """Does each classic mistake get its own diagnosis, not a generic 'wrong value'?"""

@@ -18,6 +18,7 @@ from torch import nn
 
 from autograder.checks import DEFAULT_SEED, CheckFailure, check, checks_for
 
+from . import cases_dcgan_discriminator as discriminator
 from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
                           assert_unanswered_functions_fail)
 
@@ -288,6 +289,7 @@ WRONG = {
     ],
 }
 
+CORRECT["make_dcgan_discriminator"], WRONG["make_dcgan_discriminator"] = discriminator.CORRECT, discriminator.WRONG
 HELPERS = {"lerp": lerp}  # what the notebook provides next to the graded functions
 
 
@@ -300,7 +302,7 @@ WRONG_CASES = [(function, label, impl) for function, pairs in WRONG.items() for 
 def test_every_graded_function_has_correct_and_wrong_implementations():
     """Is every check of the assignment exercised by this file, both ways?"""
     graded = set(checks_for(ASSIGNMENT))
-    assert graded == {"make_dcgan_generator", "lerp", "slerp", "truncated_noise"}
+    assert graded == {"make_dcgan_generator", "make_dcgan_discriminator", "lerp", "slerp", "truncated_noise"}
     assert set(CORRECT) == graded and set(WRONG) == graded
     assert all(len(CORRECT[f]) >= 3 and CORRECT[f][0].__name__ == f for f in graded)
     assert all(len(WRONG[f]) >= 5 for f in graded)
@@ -342,6 +344,7 @@ def test_wrong_implementation_fails_without_giving_the_answer(function, label, i
     ("truncated_noise", _noise_one_pass, "until every entry is inside"),
     ("truncated_noise", _noise_global_redraw, "each redraw"),
     ("truncated_noise", lambda n, d, t, generator=None: torch.fmod(torch.randn(n, d, generator=generator), t), "truncated"),
+    *[("make_dcgan_discriminator", impl, words) for impl, words in discriminator.DIAGNOSES],
 ])
 def test_failures_name_the_specific_mistake(function, impl, expected):
     """Does each classic mistake get its own diagnosis, not a generic 'wrong value'?"""

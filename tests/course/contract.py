@@ -28,9 +28,11 @@ FUNCTIONS = {
         "discriminator_step": "G, D, opt_d, real, z, real_label=0.9",
         "generator_step": "G, D, opt_g, z",
         "energy_distance": "a, b",
+        "gda_trajectory": "x0, y0, lr, steps, alternating=False",
     },
     "03_dcgan_faces": {
         "make_dcgan_generator": "latent_dim=100, channels=3, width=64",
+        "make_dcgan_discriminator": "channels=3, width=64",
         "lerp": "z0, z1, steps",
         "slerp": "z0, z1, steps",
         "truncated_noise": "n, latent_dim, threshold, generator=None",
@@ -58,8 +60,8 @@ FUNCTIONS = {
 # COURSE.md's written answers: the grade_ids of the manually graded markdown cells, in notebook order
 WRITTEN_ANSWERS = {
     "01_vanilla_dcgan": ("loss_curves_answer",),
-    "02_ring_gan": ("facsimile_answer",),
-    "03_dcgan_faces": ("memorisation_answer",),
+    "02_ring_gan": ("facsimile_answer", "gda_answer"),
+    "03_dcgan_faces": ("interpolation_answer", "truncation_answer", "memorisation_answer"),
     "04_wgan_sngan": ("comparison_answer", "wasserstein_fid_answer", "clipping_answer"),
     "05_cgan_losses": ("strategy_answer", "lsgan_answer", "icnr_answer"),
 }
