@@ -13,8 +13,10 @@
 # (Goodfellow et al. 2014, *Generative Adversarial Nets*, https://arxiv.org/abs/1406.2661):
 #
 # * the **generator** $G$ maps noise $z \sim \mathcal N(0, I)$ to a sample $G(z)$;
-# * the **discriminator** $D$ maps a sample to a **logit** $D(x) \in \mathbb R$; $\sigma(D(x))$ is its
-#   belief that $x$ is real.
+# * the **discriminator** $D$ maps a sample to a **logit** $D(x) \in \mathbb R$ (a raw score, not a
+#   probability); $\sigma(D(x)) = 1/(1 + e^{-D(x)})$ is its belief that $x$ is real.
+#
+# Throughout the course $D(x)$ is the logit and $\sigma(D(x))$ the probability.
 #
 # In this assignment you write the pieces that turn these two networks into a GAN: the
 # discriminator loss, the two generator losses of the paper, the scores we monitor, and the
@@ -127,7 +129,11 @@ check("01_vanilla_dcgan", "discriminator_loss", globals())
 # %% [markdown]
 # ## 2. Two generator losses
 #
-# Goodfellow et al. write the game as $\min_G \max_D\, \mathbb E_x[\log D(x)] + \mathbb E_z[\log(1 - D(G(z)))]$.
+# Goodfellow et al. write the game with $D$'s probability (their $D$ is our $\sigma(D)$):
+#
+# $$\min_G \max_D\, V(G, D), \qquad V(G, D) = \mathbb E_{x \sim p_{\text{data}}}\big[\log \sigma(D(x))\big] + \mathbb E_{z}\big[\log\big(1 - \sigma(D(G(z)))\big)\big].$$
+#
+# With real target 1, the discriminator loss of section 1 is exactly $-V$ estimated on two batches.
 # The generator's part of it is the **minimax** (saturating) loss
 #
 # $$\mathcal L_G^{\text{minimax}} = \frac1B\sum_i \log\big(1 - \sigma(\ell_{f,i})\big),$$
@@ -198,8 +204,9 @@ check("01_vanilla_dcgan", "minimax_generator_loss", globals())
 
 # %% [markdown]
 # Here is the saturation in one picture: the gradient each loss sends back to a fake logit
-# (autograd through **your** two functions). Where $D$ rejects the fakes confidently, on the left,
-# the minimax gradient vanishes while the non-saturating one stays close to $-1$.
+# $D(G(z))$ (autograd through **your** two functions). The top axis reads the same points as
+# probabilities $\sigma(D(G(z)))$. On the left $D$ rejects the fakes confidently; on the right the
+# fakes fool it. The cell also prints both slopes at three logits.
 
 # %%
 from matplotlib.figure import Figure
@@ -213,24 +220,62 @@ fig = Figure(figsize=(6, 3.2), layout="constrained")
 ax = fig.add_subplot()
 for name, slope in slopes.items():
     ax.plot(grid.detach(), slope, label=name)
-ax.set_xlabel("fake logit  D(G(z))")
-ax.set_ylabel("d loss / d logit")
+ax.set_xlabel(r"logit of a fake, $D(G(z))$")
+ax.set_ylabel(r"d loss / d $D(G(z))$")
 ax.axvline(0, color="0.7", linewidth=0.8)
+to_probability = lambda logit: 1 / (1 + np.exp(-logit))  # noqa: E731 - sigma, on numpy arrays
+to_logit = lambda p: np.log(np.clip(p, 1e-12, 1 - 1e-12) / np.clip(1 - p, 1e-12, 1))  # noqa: E731
+top = ax.secondary_xaxis("top", functions=(to_probability, to_logit))  # the same points as probabilities
+top.set_xticks([0.001, 0.1, 0.5, 0.9, 0.999])
+top.set_xlabel(r"$\sigma(D(G(z)))$: D's probability that the fake is real")
 ax.legend()
+for logit in (-10.0, 0.0, 10.0):
+    index = int(round((logit + 10) * 10))  # grid[index] == logit
+    print(f"D(G(z)) = {logit:+5.1f}  (sigma = {torch.sigmoid(torch.tensor(logit)):.5f}):  "
+          f"non-saturating slope {slopes['non-saturating'][index]:+.5f}   minimax slope {slopes['minimax'][index]:+.5f}")
 fig
 
 # %% [markdown]
-# ## 3. What we monitor: $D(x)$ and $D(G(z))$
+# ### Written answer: the two asymptotes of the saturation plot
+#
+# Derive the slope of each generator loss with respect to one fake logit $\ell = D(G(z))$ (for one
+# sample: $\mathcal L^{\text{NS}} = -\log\sigma(\ell)$, $\mathcal L^{\text{minimax}} = \log(1 - \sigma(\ell))$; use
+# $\sigma'(\ell) = \sigma(\ell)(1 - \sigma(\ell))$). What does each slope tend to as $\ell \to -\infty$ and as
+# $\ell \to +\infty$? Check your limits against the curves and the slopes your cell printed. Which end of
+# the plot is the start of training, and what does that mean for a generator trained with each loss?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "saturation_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# ### BEGIN SOLUTION
+# **Model answer.** $\frac{d}{d\ell}\big[-\log\sigma(\ell)\big] = -\frac{\sigma(\ell)(1-\sigma(\ell))}{\sigma(\ell)} = -(1 - \sigma(\ell))$ and
+# $\frac{d}{d\ell}\log(1 - \sigma(\ell)) = -\frac{\sigma(\ell)(1-\sigma(\ell))}{1 - \sigma(\ell)} = -\sigma(\ell)$. As $\ell \to -\infty$
+# ($\sigma \to 0$, $D$ confidently rejects the fake) the non-saturating slope tends to $-1$ and the minimax
+# slope to $0$; as $\ell \to +\infty$ ($\sigma \to 1$, the fake fools $D$) the non-saturating slope tends to 0
+# and the minimax slope to $-1$. The printed values agree: at $\ell = -10$ the slopes are about $-0.99995$
+# and $-0.00005$, at $0$ both are $-0.5$, at $+10$ about $-0.00005$ and $-0.99995$. Early in training the
+# samples are poor and $D$ separates them easily, so the fake logits sit on the left: the minimax loss
+# gives $G$ almost no gradient exactly when it most needs one (it "saturates"), while the non-saturating
+# loss gives a full-size gradient there; the two have the same fixed points, which is why Goodfellow et
+# al. train $G$ with the non-saturating loss. (Its own flat end is on the right, where $G$ already fools
+# $D$ and needs no push.)
+#
+# **Rubric (3 points).** Both derivatives, $-(1-\sigma(\ell))$ and $-\sigma(\ell)$ (1). The four limits, checked
+# against the printed slopes or the plot (1). The left end is early training: the minimax gradient
+# vanishes there, the non-saturating one does not (1).
+# ### END SOLUTION
+
+# %% [markdown]
+# ## 3. What we monitor: $\sigma(D(x))$ and $\sigma(D(G(z)))$
 #
 # The losses alone are hard to read. We also track the mean probabilities the discriminator gives
-# to a real batch and a fake batch, $\overline{\sigma(\ell_r)}$ and $\overline{\sigma(\ell_f)}$.
+# to a real batch and a fake batch, $\overline{\sigma(\ell_r)} = \frac1B\sum_i \sigma(D(x_i))$ and
+# $\overline{\sigma(\ell_f)} = \frac1B\sum_i \sigma(D(G(z_i)))$.
 # At the theoretical equilibrium ($p_g = p_{\text{data}}$) the optimal discriminator outputs $1/2$
 # everywhere (Goodfellow et al. 2014, proposition 1). Return them as **Python floats**, so they can
 # be logged without keeping the graph alive.
 
 # %% nbgrader={"grade": false, "grade_id": "discriminator_scores", "locked": false, "schema_version": 3, "solution": true}
 def discriminator_scores(real_logits, fake_logits):
-    """(mean D(x), mean D(G(z))) as probabilities, a tuple of two Python floats."""
+    """(mean sigma(D(x)), mean sigma(D(G(z)))): the mean probabilities, a tuple of two Python floats."""
     ### BEGIN SOLUTION
     return torch.sigmoid(real_logits).mean().item(), torch.sigmoid(fake_logits).mean().item()
     ### END SOLUTION
@@ -295,9 +340,10 @@ check("01_vanilla_dcgan", "dcgan_weights_init", globals())
 # %% [markdown]
 # ## 5. Train a DCGAN with your functions
 #
-# The course's data set here is MNIST. Where it is not on the machine (it cannot be downloaded
-# offline) the next cell says so and falls back to Fashion-MNIST, and to tiny synthetic images
-# if even that is missing, so the notebook always runs.
+# This notebook trains on MNIST's handwritten digits when they are on the machine. They cannot be
+# downloaded offline: where they are missing the next cell says so and trains on **Fashion-MNIST**'s
+# clothes instead, and on tiny synthetic images if even those are missing, so the notebook always
+# runs. The cell prints the data set it loaded; read your figures (digits or clothes) accordingly.
 
 # %%
 N_IMAGES = budget.pick(full=None, grader=512)  # None: the whole training split
@@ -308,10 +354,11 @@ for DATASET in ("mnist", "fashion-mnist"):
         break
     except DatasetNotFoundError as error:
         print(f"{DATASET} is not available here: {str(error)[:160]}")
+SUBJECT = {"mnist": "digits (MNIST)", "fashion-mnist": "clothes (Fashion-MNIST)"}[DATASET]
 if data is None:
     print("no image data set found: training on tiny synthetic images instead")
-    DATASET, data = "mnist", synthetic_like("mnist", n=256)
-print("training on", data)
+    DATASET, data, SUBJECT = "mnist", synthetic_like("mnist", n=256), "synthetic images"
+print(f"training on {data}: the generated images will be {SUBJECT}")
 image_grid(data.sample(32, generator=torch.Generator().manual_seed(0))[0], title=f"real {data.name}")
 
 # %% [markdown]
@@ -342,15 +389,16 @@ print(f"{result.steps} steps in {result.train_time:.1f} s; run directory: {resul
 plot_losses(result.history, title="DCGAN losses (your BCE pair)")
 
 # %%
-plot_scores(result.history, title="mean D(x) and D(G(z)) during training")
+plot_scores(result.history, title=r"mean $\sigma(D(x))$ and $\sigma(D(G(z)))$ during training")
 
 # %%
 z = noise(64, G.latent_dim, seed=1)
-image_grid(generate(G, z), title=f"generated after {result.epochs} epoch(s)")
+image_grid(generate(G, z), title=f"generated {SUBJECT} after {result.epochs} epoch(s)")
 
 # %% [markdown]
 # Your `discriminator_scores` on a fresh batch, with $D$ in evaluation mode (BatchNorm uses its running
-# statistics here, so the numbers differ a little from the training-mode values logged above):
+# statistics here, so the numbers differ a little from the training-mode values logged above), and
+# your `discriminator_loss` on the same batches with real target 1, which estimates $-V(G, D)$:
 
 # %%
 device = next(D.parameters()).device  # the trainer may have moved the models to a GPU
@@ -359,29 +407,78 @@ fake = generate(G, noise(256, G.latent_dim, seed=3)).to(device)
 with torch.no_grad():
     D.eval()
     d_real, d_fake = discriminator_scores(D(real), D(fake))
+    loss_d = discriminator_loss(D(real), D(fake)).item()  # -V(G, D) estimated on these two batches
     D.train()
-print(f"D(x) = {d_real:.3f}   D(G(z)) = {d_fake:.3f}")
+print(f"mean sigma(D(x)) = {d_real:.3f}   mean sigma(D(G(z))) = {d_fake:.3f}")
+print(f"discriminator loss (real target 1) = {loss_d:.3f}   log 4 = {math.log(4):.3f}")
+print(f"lower bound on JSD(p_data || p_g) from this D: (log 4 - loss) / 2 = {(math.log(4) - loss_d) / 2:.3f}"
+      f"   (at most log 2 = {math.log(2):.3f})")
 
 # %% [markdown]
-# ## 6. Written answer
+# ## 6. Written answers
 #
-# Interpret your run. Describe the loss curves and the curves of $D(x)$ and $D(G(z))$ over training:
-# which phases do you see, which network is "winning" when, and what would these curves look like
-# at the theoretical equilibrium? Does a falling generator loss mean the samples are getting better?
-# Use your figures (train with the full budget) and what you learnt about saturation in section 2.
+# ### The optimal discriminator and the Jensen-Shannon divergence
+#
+# For a fixed generator with density $p_g$, derive the discriminator probability that maximises
+# $V(G, D)$: show that $\sigma(D^*(x)) = \dfrac{p_{\text{data}}(x)}{p_{\text{data}}(x) + p_g(x)}$ (maximise the
+# integrand pointwise: $a \log y + b \log(1 - y)$ over $y \in (0, 1)$). Then show that
+# $V(G, D^*) = 2\,\mathrm{JSD}(p_{\text{data}} \,\|\, p_g) - \log 4$, with
+# $\mathrm{JSD}(P \| Q) = \tfrac12 \mathrm{KL}(P \| M) + \tfrac12 \mathrm{KL}(Q \| M)$ and $M = (P + Q)/2$. What is
+# $\sigma(D^*)$ when $p_g = p_{\text{data}}$? Finally, read the numbers your last cell printed: why is
+# $(\log 4 - \mathcal L_D)/2$ a lower bound on the JSD between your generator and the data (and not its
+# value), and what does your number say?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "optimal_discriminator_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
+# ### BEGIN SOLUTION
+# **Model answer.** Write $V(G, D) = \int \big[p_{\text{data}}(x) \log y(x) + p_g(x) \log(1 - y(x))\big]\,dx$ with
+# $y = \sigma(D)$ (the second expectation becomes an integral over $x = G(z) \sim p_g$). For fixed $x$,
+# $a \log y + b \log(1-y)$ with $a, b \ge 0$ has derivative $a/y - b/(1-y)$, zero at $y = a/(a+b)$, and is
+# concave, so the maximum over $y \in (0,1)$ is there: $\sigma(D^*(x)) = p_{\text{data}}(x) / (p_{\text{data}}(x) + p_g(x))$.
+# Substituting, with $M = (p_{\text{data}} + p_g)/2$:
+# $V(G, D^*) = \mathbb E_{p_{\text{data}}}\big[\log \frac{p_{\text{data}}}{2M}\big] + \mathbb E_{p_g}\big[\log \frac{p_g}{2M}\big]
+# = \mathrm{KL}(p_{\text{data}} \| M) + \mathrm{KL}(p_g \| M) - 2 \log 2 = 2\,\mathrm{JSD}(p_{\text{data}} \| p_g) - \log 4.$
+# Since $\mathrm{JSD} \ge 0$ with equality iff $p_g = p_{\text{data}}$, the generator's best value is $-\log 4$,
+# reached exactly when $p_g = p_{\text{data}}$, where $\sigma(D^*) = 1/2$ everywhere (Goodfellow et al. 2014,
+# proposition 1 and theorem 1). Any real discriminator does no better than $D^*$, so
+# $-\mathcal L_D = V(G, D) \le V(G, D^*) = 2\,\mathrm{JSD} - \log 4$, i.e.
+# $\mathrm{JSD} \ge (\log 4 - \mathcal L_D)/2$: a bound, not the value, because the trained $D$ is not optimal
+# (finite capacity and training), and the two batches only estimate the expectations (noise of order
+# $1/\sqrt{256}$). After the full-budget run $\mathcal L_D$ is typically around 0.8-1.2, giving a bound around
+# 0.1-0.3 nats (out of at most $\log 2 \approx 0.69$): the generator's distribution is measurably but not
+# wildly different from the data's; a loss above $\log 4$ would make the bound vacuous (negative).
+#
+# **Rubric (4 points).** The pointwise maximisation giving $\sigma(D^*)$ (1). The substitution to
+# $2\,\mathrm{JSD} - \log 4$ with the KL terms against the mixture (1). $\sigma(D^*) = 1/2$ and the value
+# $-\log 4$ at $p_g = p_{\text{data}}$ (1). The student's printed bound read correctly, with why it is only a
+# lower bound (1).
+# ### END SOLUTION
+
+# %% [markdown]
+# ### Your training curves
+#
+# Interpret your run. Describe the loss curves and the curves of $\sigma(D(x))$ and $\sigma(D(G(z)))$ over
+# training: which phases do you see, which network is "winning" when, and what would these curves look
+# like at the theoretical equilibrium? Does a falling generator loss mean the samples are getting
+# better? Use your figures (train with the full budget) and what you learnt about saturation in
+# section 2.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "loss_curves_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
-# **Model answer (for graders).** A good answer refers to the student's own curves and makes these points:
+# ### BEGIN SOLUTION
+# **Model answer.** A good answer refers to the student's own curves and makes these points:
 #
-# * *Start:* $D$ learns fastest. $D(x)$ rises towards 1 and $D(G(z))$ falls towards 0 in the first
-#   few hundred steps; $\mathcal L_D$ drops and $\mathcal L_G$ (non-saturating) rises.
+# * *Start:* $D$ learns fastest. $\sigma(D(x))$ rises towards 1 and $\sigma(D(G(z)))$ falls towards 0 in the
+#   first few hundred steps; $\mathcal L_D$ drops and $\mathcal L_G$ (non-saturating) rises.
 # * *Then:* the curves do not converge like a supervised loss; they oscillate around a plateau.
-#   $D(x)$ typically settles around 0.6–0.8 and $D(G(z))$ around 0.2–0.4: $D$ keeps an edge, $G$ keeps
-#   catching up. Spikes are moments where one player overtakes the other.
-# * *Equilibrium:* $D(x) = D(G(z)) = 1/2$, $\mathcal L_D = 2\log 2 \approx 1.39$ and
+#   $\sigma(D(x))$ typically settles around 0.6–0.8 and $\sigma(D(G(z)))$ around 0.2–0.4: $D$ keeps an edge,
+#   $G$ keeps catching up. Spikes are moments where one player overtakes the other.
+# * *Equilibrium:* $\sigma(D(x)) = \sigma(D(G(z))) = 1/2$, $\mathcal L_D = 2\log 2 \approx 1.39$ and
 #   $\mathcal L_G^{\text{NS}} = \log 2 \approx 0.69$. A GAN rarely sits there.
 # * *Losses are not a quality measure:* each loss is measured against a moving opponent, so a lower
 #   $\mathcal L_G$ may only mean a weaker $D$. Sample grids (or FID, assignment 05) judge quality.
-#   Warning signs: $D(G(z)) \to 0$ with $\mathcal L_G$ growing (D wins, G gets no useful signal; with
-#   the minimax loss this is exactly where the gradient saturates), or identical samples (mode collapse).
-# * Full marks: phases identified on their own plot (2), equilibrium values (1), losses ≠ quality (1).
+#   Warning signs: $\sigma(D(G(z))) \to 0$ with $\mathcal L_G$ growing ($D$ wins, $G$ gets no useful signal;
+#   with the minimax loss this is exactly where the gradient saturates), or identical samples (mode
+#   collapse).
+#
+# **Rubric (4 points).** Phases identified on their own plot (2). Equilibrium values (1). Losses are not
+# a measure of quality (1).
+# ### END SOLUTION

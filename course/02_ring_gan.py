@@ -412,7 +412,7 @@ plot_scatter(fresh, fake, title=f"after {EPOCHS} epochs")
 # over- or under-fills.
 
 # %%
-plot_critic_heatmap(D, fresh[:500], fake[:500], probabilities=True, title="D(x) over the plane")
+plot_critic_heatmap(D, fresh[:500], fake[:500], probabilities=True, title=r"$\sigma(D(x))$ over the plane")
 
 # %% [markdown]
 # Your energy distance agrees with the package's implementation:
@@ -431,17 +431,21 @@ print(f"real vs real (the floor at this size): {energy_distance(points[:2000], f
 # oscillation) and what you would change.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "facsimile_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
-# **Model answer (for graders).** Largely yes. With the full budget (60 epochs) the generated cloud
-# follows the whole "S": both shifted half-circles and the junction at the origin. The energy distance
-# falls from about 10 at the start to about 0.05-0.1, an order of magnitude above the real-vs-real
-# floor (about 0.007 at 2000 points), and it fluctuates from evaluation to evaluation because the GAN
-# iterates oscillate. Flaws the student should *name* from their own plots: the generated curve is
+# ### BEGIN SOLUTION
+# **Model answer.** Largely yes. With the full budget (60 epochs) the generated cloud follows the whole
+# "S": both shifted half-circles and the junction at the origin. The energy distance falls from about 10
+# at the start to about 0.05-0.1, an order of magnitude above the real-vs-real floor (about 0.007 at
+# 2000 points), and it fluctuates from evaluation to evaluation because the GAN iterates oscillate
+# (section 7 shows why). Flaws the student should *name* from their own plots: the generated curve is
 # thinner than the data (radial spread too narrow, mass concentrated on the centre line of the arc),
 # the ends of the "S" near $(0, \pm 20)$ are under-filled or overshoot, a few points scatter off the
 # curve, one arc can be denser than the other (partial mode collapse). A convincing answer shows the
-# scatter and density panels and compares the number with the floor; a "facsimile" at the level of
-# the floor needs longer training or an EMA of the generator. Full marks: a claim backed by their
-# own scatter/density (2), the energy distance compared with the floor (1), a concrete flaw explained (1).
+# scatter and density panels and compares the number with the floor; a "facsimile" at the level of the
+# floor needs longer training or an EMA of the generator.
+#
+# **Rubric (4 points).** A claim backed by their own scatter and density panels (2). The energy
+# distance compared with the real-vs-real floor (1). A concrete flaw explained (1).
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 7. Why does the training oscillate? Gradient descent-ascent on $f(x, y) = x\,y$

@@ -27,7 +27,8 @@ EQUILIBRIUM_D = 0.5  # D*(x) = 1/2 when p_g = p_data, Goodfellow et al. 2014, pr
 CURVE_FIGSIZE = (7.0, 4.0)  # inches
 RAW_ALPHA = 0.3  # the noisy raw curve under its smoothed line
 LOSS_LINES = (("d_loss", "D loss", "C0"), ("g_loss", "G loss", "C1"))
-SCORE_LINES = (("d_real", "D(x)", "C2"), ("d_fake", "D(G(z))", "C3"))
+SCORE_LINES = (("d_real", "D(x)", "C2"), ("d_fake", "D(G(z))", "C3"))  # raw critic scores
+PROBABILITY_LABELS = {"d_real": r"$\sigma(D(x))$", "d_fake": r"$\sigma(D(G(z)))$"}  # D returns logits: sigma of them
 
 
 def _check_smooth(smooth: float | None) -> None:
@@ -96,7 +97,8 @@ def scores_are_probabilities(*columns) -> bool:
 
 def plot_scores(history, *, probabilities: bool | None = None, path=None, smooth: float | None = None,
                 x: str = "auto", title: str | None = None, dpi: int = SAVE_DPI) -> Figure:
-    """Mean D(x) and D(G(z)) over training (the history's ``d_real`` and ``d_fake``).
+    """Mean sigma(D(x)) and sigma(D(G(z))) over training (the history's ``d_real`` and ``d_fake``),
+    or the mean raw scores D(x) and D(G(z)) of an unbounded critic.
 
     When they are probabilities (``probabilities=None`` infers it: every value in [0, 1]),
     the y axis spans [0, 1] with a dashed line at D = 1/2, the equilibrium of the original
@@ -113,12 +115,13 @@ def plot_scores(history, *, probabilities: bool | None = None, path=None, smooth
     for key, label, color in SCORE_LINES:
         if found[key] is not None:
             xs, ys, x_label = found[key]
+            label = PROBABILITY_LABELS[key] if probabilities else label
             _draw_curve(ax, xs, ys, label=label, color=color, smooth=smooth, gid=key)
     if probabilities:
         ax.axhline(EQUILIBRIUM_D, color="0.3", linestyle="--", linewidth=1.0, gid="equilibrium",
-                   label="equilibrium D = 1/2")
+                   label=r"equilibrium $\sigma(D) = 1/2$")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_ylabel("mean D (probability)")
+        ax.set_ylabel(r"mean $\sigma(D)$ (probability)")
     else:
         ax.set_ylabel("mean critic score")
     ax.set_xlabel(x_label)

@@ -59,7 +59,7 @@ FUNCTIONS = {
 }
 # COURSE.md's written answers: the grade_ids of the manually graded markdown cells, in notebook order
 WRITTEN_ANSWERS = {
-    "01_vanilla_dcgan": ("loss_curves_answer",),
+    "01_vanilla_dcgan": ("saturation_answer", "optimal_discriminator_answer", "loss_curves_answer"),
     "02_ring_gan": ("facsimile_answer", "gda_answer"),
     "03_dcgan_faces": ("interpolation_answer", "truncation_answer", "memorisation_answer"),
     "04_wgan_sngan": ("comparison_answer", "wasserstein_fid_answer", "clipping_answer"),

@@ -110,6 +110,15 @@ def test_plot_scores_draws_no_equilibrium_for_unbounded_critic_scores():
     assert ax.get_ylabel() == "mean critic score"
 
 
+def test_plot_scores_labels_probabilities_as_sigma_of_the_logits_and_critic_scores_as_scores():
+    """D returns logits: is a probability curve labelled sigma(D(x)), a critic's raw score D(x)?"""
+    (ax,) = plot_scores(_history()).axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == [r"$\sigma(D(x))$", r"$\sigma(D(G(z)))$"]
+    assert "sigma" in ax.get_ylabel()
+    (ax,) = plot_scores(_history(scores=(-4.0, 6.0))).axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["D(x)", "D(G(z))"]
+
+
 def test_plot_scores_explicit_flag_overrides_the_inference():
     """Hinge scores that happen to lie in [0, 1] are still not probabilities when told so."""
     assert "equilibrium" not in gids(plot_scores(_history(), probabilities=False).axes[0].lines)
