@@ -6,6 +6,12 @@ processes) grade the submission in its own sandbox (:mod:`autograder.grading`) a
 verdicts in the gradebook and feedback (:mod:`autograder.gradebook`, which serialises gradebook
 access with a lock); finally write the CSV atomically (:mod:`autograder.report`). One
 submission's failure never stops the batch: it becomes a status in the CSV.
+
+Root: the sandbox's process limit (``RLIMIT_NPROC``) does not apply to processes of uid 0, so
+a fork bomb in a student's cell would be bounded only by memory. :func:`grade_class` refuses
+to run as root unless told to (``allow_root``, ``--allow-root``, or
+``GAN_COURSE_ALLOW_ROOT=1``): grade as an ordinary user, or accept that in a disposable
+container (CI) where the machine is yours to lose.
 """
 
 from __future__ import annotations
@@ -20,13 +26,33 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from gan_course.errors import GanCourseError
+
 from .course import CourseError, read_source
 from .gradebook import NbgraderCourse, NbgraderError
 from .grading import GradedSubmission, GradingOptions, grade_submission
 from .notebook import Submission, find_submissions
 from .report import csv_rows, write_csv
+from .gradebook import FeedbackError
 from .sandbox import SandboxUnavailable, preflight, require_sandbox
-from .verdict import GRADER_ERROR, Verdict, submission_problem
+from .verdict import FEEDBACK_ERROR, GRADEBOOK_ERROR, GRADER_ERROR, INVALID_STUDENT_ID, Verdict, bounded_text, submission_problem
+
+ALLOW_ROOT_VARIABLE = "GAN_COURSE_ALLOW_ROOT"  # set to 1 to grade as root anyway (disposable containers, CI)
+
+
+class RootRefused(GanCourseError):
+    """The grader runs as root and was not told that this is acceptable."""
+
+
+def require_unprivileged(allow_root: bool = False) -> None:
+    """Raise RootRefused when grading as root without ``allow_root`` or GAN_COURSE_ALLOW_ROOT=1."""
+    if os.geteuid() != 0 or allow_root or os.environ.get(ALLOW_ROOT_VARIABLE) == "1":
+        return
+    raise RootRefused(
+        "refusing to grade as root: the sandbox's process limit does not apply to root, so a student's fork bomb "
+        "would not be stopped. Grade as an ordinary user, or, in a disposable container, pass --allow-root "
+        f"(or set {ALLOW_ROOT_VARIABLE}=1)"
+    )
 
 
 @dataclass(frozen=True)
@@ -104,14 +130,21 @@ def _grade_and_record(submission: Submission) -> GradedSubmission:
     start, cpu = time.monotonic(), time.process_time()
     result = grade_submission(state["source"], submission, checks=state["checks"], options=state["options"])
     timestamp = submission.path.parent / "timestamp.txt" if submission.path is not None else None
+    note = None
     try:
-        state["course"].record(submission.student, result.notebook, result.verdicts, release=state["release"], timestamp=timestamp)
+        if submission.problem != INVALID_STUDENT_ID:  # nbgrader cannot store it: no gradebook entry, no feedback
+            state["course"].record(submission.student, result.notebook, result.verdicts, release=state["release"], timestamp=timestamp)
+    except FeedbackError as error:
+        note = FEEDBACK_ERROR
+        result.warnings.append(f"feedback: {error} (grades recorded; the student got the grader's short feedback page)")
     except NbgraderError as error:
-        result.warnings.append(str(error).splitlines()[0])
-        result.verdicts = [replace(v, notes=(*v.notes, "gradebook_error")) for v in result.verdicts]
+        note = GRADEBOOK_ERROR
+        result.warnings.append(bounded_text(str(error).splitlines()[0] if str(error) else "nbgrader failed", 500))
     except Exception as error:  # noqa: BLE001 - a gradebook failure must not lose the verdicts
-        result.warnings.append(f"gradebook: {type(error).__name__}: {error}")
-        result.verdicts = [replace(v, notes=(*v.notes, "gradebook_error")) for v in result.verdicts]
+        note = GRADEBOOK_ERROR
+        result.warnings.append(bounded_text(f"gradebook: {type(error).__name__}: {error}", 500))
+    if note is not None:
+        result.verdicts = [replace(v, notes=(*v.notes, note)) for v in result.verdicts]
     result.notebook = None  # not sent back between processes
     result.seconds = time.monotonic() - start  # sandbox, judging, gradebook and feedback
     result.cpu_seconds = time.process_time() - cpu
@@ -163,6 +196,7 @@ def grade_class(
     """
     start = time.monotonic()
     known_assignment(assignment)
+    require_unprivileged(options.allow_root)
     if not options.unsafe:
         require_sandbox()
     source = read_source(paths.course_dir, assignment)

@@ -65,6 +65,10 @@ def build_parser(prog: str = "gan-course autograde") -> argparse.ArgumentParser:
     parser.add_argument("--gradebook", type=Path, help="nbgrader gradebook database (default: GRADING_DIR/gradebook.db)")
     parser.add_argument("--feedback-dir", type=Path, help="feedback HTML root (default: GRADING_DIR/feedback)")
     parser.add_argument("--timeout", type=_positive(float), default=None, help="seconds per notebook cell (default 60)")
+    parser.add_argument("--submission-timeout", type=_positive(float), default=None, metavar="SECONDS",
+                        help="wall-clock seconds per submission, cells and hidden checks together (default 300)")
+    parser.add_argument("--allow-root", action="store_true",
+                        help="grade even as root (the sandbox's process limit does not apply to root; also GAN_COURSE_ALLOW_ROOT=1)")
     parser.add_argument("--memory-limit", type=_positive(float), default=4.0, metavar="GIB", help="address space per sandbox in GiB (default 4; importing torch needs more than 3)")
     parser.add_argument(
         "--unsafe-no-sandbox",
@@ -99,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise GanCourseError("the autograder needs nbgrader: pip install 'gan-course[course]'") from None
     from .batch import BatchPaths, describe, grade_class
-    from .grading import DEFAULT_CELL_TIMEOUT, GradingOptions
+    from .grading import DEFAULT_CELL_TIMEOUT, DEFAULT_SUBMISSION_TIMEOUT, GradingOptions
     from .sandbox import SandboxLimits
 
     if not args.submissions.is_dir():
@@ -120,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
         print("WARNING: --unsafe-no-sandbox: student code runs unconfined, with your permissions", file=sys.stderr)
     options = GradingOptions(
         cell_timeout=args.timeout or DEFAULT_CELL_TIMEOUT,
+        submission_timeout=args.submission_timeout or DEFAULT_SUBMISSION_TIMEOUT,
+        allow_root=args.allow_root,
         limits=SandboxLimits(memory_bytes=int(args.memory_limit * GiB)),
         unsafe=args.unsafe,
     )

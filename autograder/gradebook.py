@@ -18,6 +18,14 @@ nbgrader's own machinery does the bookkeeping, in a working nbgrader course dire
    restores the locked cells -- and ``generate_feedback`` with ClearHiddenTests added, so
    feedback never shows the hidden tests.
 
+Student content never becomes active HTML (:mod:`autograder.safe_html`): the copy in
+``submitted/`` has no outputs, no foreign metadata and only passive markdown, and the
+feedback page's body goes through nh3. Text in the student's cells that looks like nbgrader's
+hidden-test delimiters is defused in that copy (it would make ClearHiddenTests fail). When
+feedback generation fails anyway, the grades stay in the gradebook, the student gets the
+grader's own short feedback page, and :class:`FeedbackError` lets the batch add the
+``feedback_error`` note to the status.
+
 Every gradebook access holds an exclusive lock file next to the database, so parallel
 workers never write it at the same time. nbgrader's ``NbGraderAPI`` does not read
 ``nbgrader_config.py``; everything is configured with a :class:`traitlets.config.Config`.
@@ -40,15 +48,22 @@ from typing import Iterator, Sequence
 
 from traitlets import Dict
 
-from .course import SourceNotebook, nbgrader_metadata
-from .verdict import Verdict
+from .course import BEGIN_HIDDEN, END_HIDDEN, SourceNotebook, nbgrader_metadata
+from .notebook import SAFE_STUDENT_ID
+from .safe_html import clean_feedback_html, safe_notebook_cells
+from .verdict import Verdict, bounded_text
 
-SAFE_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")  # usable in nbgrader paths and globs
 LOG_NAME = "autograder.nbgrader"
+DEFUSED = {delimiter: delimiter.replace(" ", "\u200b ", 1) for delimiter in (BEGIN_HIDDEN, END_HIDDEN)}  # looks the same
 
 
 class NbgraderError(Exception):
     """An nbgrader step failed; the message holds its log."""
+
+
+class FeedbackError(NbgraderError):
+    """Grades are recorded, but nbgrader's feedback could not be generated (the grader's own
+    short page was written instead)."""
 
 
 def _nbgrader_preprocessor_base():
@@ -146,12 +161,26 @@ def make_write_verdicts():
     return WriteVerdicts
 
 
+def defuse_delimiters(source: str) -> str:
+    """``source`` with nbgrader's hidden-test delimiters changed invisibly (a zero-width space)."""
+    for delimiter, defused in DEFUSED.items():
+        source = source.replace(delimiter, defused)
+    return source
+
+
 def repair_submission(notebook, release) -> object:
-    """A copy of ``notebook`` that nbgrader can always autograde: nbgrader metadata taken from
-    the released notebook, unknown or duplicated grade ids stripped, deleted nbgrader cells
-    restored from the released notebook after their predecessor, outputs of nbgrader cells
-    cleared (other cells keep the student's outputs for manual grading), cell ids unique."""
+    """A copy of ``notebook`` that nbgrader can always autograde and that renders safely:
+    nbgrader metadata taken from the released notebook, unknown or duplicated grade ids
+    stripped, deleted nbgrader cells restored from the released notebook after their
+    predecessor, cell ids unique; the notebook's metadata is the release's, and every cell
+    loses its outputs and foreign metadata, markdown with active HTML is shown as text
+    (:func:`autograder.safe_html.safe_notebook_cells`), hidden-test delimiters are defused."""
     repaired = copy.deepcopy(notebook)
+    for cell in repaired.cells:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(map(str, cell["source"]))
+        if isinstance(cell.get("source"), str):
+            cell["source"] = defuse_delimiters(cell["source"])
     wanted = {nbgrader_metadata(c).get("grade_id"): c for c in release.cells if nbgrader_metadata(c).get("grade_id")}
     seen: set[str] = set()
     cells = []
@@ -189,7 +218,9 @@ def repair_submission(notebook, release) -> object:
             cell["id"] = f"cell-{number}"
         used.add(cell["id"])
     repaired.cells = cells
-    repaired.nbformat, repaired.nbformat_minor = 4, max(5, int(repaired.get("nbformat_minor", 5) or 5))
+    safe_notebook_cells(repaired)
+    repaired.metadata = copy.deepcopy(release.metadata)
+    repaired.nbformat, repaired.nbformat_minor = 4, 5
     return repaired
 
 
@@ -302,8 +333,8 @@ class NbgraderCourse:
         import nbformat
         from nbgrader.converters import Autograde, GenerateFeedback
 
-        if not SAFE_STUDENT_ID.match(student):
-            raise NbgraderError(f"student id {student!r} cannot be used by nbgrader; rename the folder to letters, digits, _ . @ -")
+        if not SAFE_STUDENT_ID.match(student):  # autograder.notebook refuses such ids before grading
+            raise NbgraderError(f"student id {student[:100]!r} cannot be used by nbgrader; rename the folder to letters, digits, _ . @ -")
         with self.locked():
             self.clear(student)
             if notebook is None:
@@ -330,10 +361,16 @@ class NbgraderCourse:
         config.GenerateFeedback.force = True
         try:
             self._run(GenerateFeedback, config, "generate_feedback")
-        except NbgraderError:
-            with self.locked():
-                self.clear(student)
-            raise
+            self._clean_feedback(student)
+        except Exception as error:  # noqa: BLE001 - the grades stay; the student still gets feedback
+            self._write_problem_feedback(student, verdicts, title="your feedback (short form)")
+            raise FeedbackError(bounded_text(str(error).splitlines()[0] if str(error) else type(error).__name__, 500)) from None
+
+    def _clean_feedback(self, student: str) -> None:
+        """Sanitise every HTML page nbgrader wrote for ``student`` (see autograder.safe_html)."""
+        folder = self.feedback_path(student).parent
+        for page in sorted(folder.glob("*.html")):
+            page.write_text(clean_feedback_html(page.read_text(encoding="utf-8")), encoding="utf-8")
 
     @staticmethod
     def _sanitize_preprocessors() -> list:
@@ -351,15 +388,22 @@ class NbgraderCourse:
 
         return [make_write_verdicts(), IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
-    def _write_problem_feedback(self, student: str, verdicts: Sequence[Verdict]) -> None:
+    def _write_problem_feedback(self, student: str, verdicts: Sequence[Verdict], *, title: str = "your submission could not be graded") -> None:
+        """The grader's own feedback page: one line per graded cell, every text escaped."""
         path = self.feedback_path(student)
+        shutil.rmtree(path.parent, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        status = verdicts[0].status if verdicts else "not graded"
-        message = verdicts[0].message if verdicts else ""
+        name = html.escape(self.assignment)
+        rows = []
+        for verdict in verdicts:
+            score = "" if verdict.score is None else f"{verdict.score:g} / {verdict.max_score:g}"
+            rows.append(
+                f"<tr><td><code>{html.escape(verdict.grade_id)}</code></td><td><code>{html.escape(verdict.csv_status)}</code></td>"
+                f"<td>{html.escape(score)}</td><td>{html.escape(verdict.message)}</td></tr>"
+            )
         path.write_text(
             "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
-            f"{html.escape(self.assignment)}: not graded</title></head><body>\n"
-            f"<h1>{html.escape(self.assignment)}: your submission could not be graded</h1>\n"
-            f"<p>Status: <code>{html.escape(status)}</code></p>\n<p>{html.escape(message)}</p>\n</body></html>\n",
+            f"{name}: {html.escape(title)}</title></head><body>\n<h1>{name}: {html.escape(title)}</h1>\n"
+            "<table><tr><th>cell</th><th>status</th><th>score</th><th>message</th></tr>\n" + "\n".join(rows) + "\n</table>\n</body></html>\n",
             encoding="utf-8",
         )

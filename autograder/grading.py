@@ -11,7 +11,11 @@ sandbox, never how its outputs are judged.
 
 A cell that hangs or kills the process (``os._exit``, a segfault) is recorded, and the
 sandbox restarts without it; a function whose probes hang or crash gets ``timeout`` /
-``crashed`` and the sandbox restarts for the next function. Solution cells that mention
+``crashed`` and the sandbox restarts for the next function. The whole submission --
+sandbox starts, cells, re-runs after a restart and probes -- has one wall-clock deadline
+(``submission_timeout``): every call's timeout is cut to what is left of it, so the total
+never grows with the number of timeouts, and once it has passed every function not yet
+judged gets ``submission_timeout``. Solution cells that mention
 ``gan_course`` are not run (``reference_delegation``), nor are the student's test cells or
 any other cell.
 """
@@ -36,18 +40,25 @@ from .verdict import (
     MANUAL,
     MEMORY_LIMIT,
     MISSING_CELL,
+    MISSING_NOTEBOOK,
+    MISNAMED_NOTEBOOK,
+    INVALID_STUDENT_ID,
+    INVALID_SUBMISSION,
     NOT_DEFINED,
     NOT_IMPLEMENTED,
     PASSED,
     REFERENCE_DELEGATION,
+    SUBMISSION_TIMEOUT,
     SYNTAX_ERROR,
     TIMEOUT,
     UNREADABLE,
     Verdict,
+    bounded_text,
     submission_problem,
 )
 
 DEFAULT_CELL_TIMEOUT = 60.0  # seconds per cell: COURSE.md bounds a whole notebook by 60 s
+DEFAULT_SUBMISSION_TIMEOUT = 300.0  # seconds per submission, everything included (an honest one takes 3-30 s)
 GRADING_SALT = "gan-course probes v1"  # change it to draw new probes for every student
 CRASH_STATUS = {"timeout": TIMEOUT, "crashed": CRASHED, "memory_limit": MEMORY_LIMIT, "unreadable": UNREADABLE}
 CELL_STATUS = {"syntax_error": SYNTAX_ERROR, "memory": MEMORY_LIMIT, "error": ERROR, **CRASH_STATUS}
@@ -58,9 +69,11 @@ class GradingOptions:
     """How to grade: timeouts, sandbox limits, and the seed salt."""
 
     cell_timeout: float = DEFAULT_CELL_TIMEOUT
+    submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT  # the whole submission's wall-clock budget
     limits: SandboxLimits = SandboxLimits()
     unsafe: bool = False  # run without bubblewrap (trusted notebooks only)
     protected: tuple[Path, ...] = ()  # directories the sandbox must never expose
+    allow_root: bool = False  # grade even as root (the sandbox's process limit does not apply to root)
     salt: str = GRADING_SALT
 
 
@@ -106,21 +119,35 @@ class SandboxStartError(RuntimeError):
     """The sandbox could not start before any student code ran (a grader problem)."""
 
 
+class SubmissionTimeout(Exception):
+    """The submission's total deadline has passed."""
+
+
 class Session:
     """A submission's cells running in one sandbox; restarts it without a cell that killed it."""
 
-    def __init__(self, cells: list[CodeCell], options: GradingOptions):
+    def __init__(self, cells: list[CodeCell], options: GradingOptions, *, deadline: float | None = None):
         self.cells = cells
         self.options = options
+        self.deadline = deadline if deadline is not None else time.monotonic() + options.submission_timeout
         self.outcomes: dict[str, dict] = {}
         self.excluded: set[str] = set()
         self.sandbox: Sandbox | None = None
         self.starts = 0
         self.cpu_seconds = 0.0  # reported by the sandboxes that exited normally
 
+    def budget(self, limit: float) -> tuple[float, bool]:
+        """``(timeout, cut)``: ``limit`` cut to what is left of the deadline, and whether it
+        was cut; raises SubmissionTimeout when nothing is left."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise SubmissionTimeout()
+        return min(limit, left), left < limit
+
     def ready(self) -> Sandbox:
         """A sandbox in which every cell that does not kill it has run."""
         while self.sandbox is None:
+            self.budget(0.0)
             sandbox = Sandbox(limits=self.options.limits, unsafe=self.options.unsafe, protected=self.options.protected)
             self.starts += 1
             try:
@@ -131,16 +158,23 @@ class Session:
             except BaseException:
                 sandbox.close()
                 raise
+            cut = False
             try:
                 for cell in self.cells:
                     if cell.name not in self.excluded:
                         current = cell
-                        self.outcomes[cell.name] = sandbox.execute(cell.name, to_python(cell.code), timeout=self.options.cell_timeout)
+                        timeout, cut = self.budget(self.options.cell_timeout)
+                        self.outcomes[cell.name] = sandbox.execute(cell.name, to_python(cell.code), timeout=timeout)
             except SandboxCrash as crash:
+                sandbox.close()
+                if crash.kind == "timeout" and cut:
+                    raise SubmissionTimeout() from None
                 self.excluded.add(current.name)
                 self.outcomes[current.name] = {"ok": False, "kind": crash.kind, "message": crash.message}
-                sandbox.close()
                 continue
+            except BaseException:
+                sandbox.close()
+                raise
             self.sandbox = sandbox
         return self.sandbox
 
@@ -176,6 +210,13 @@ def _delegation_message(function: str) -> str:
     )
 
 
+def _submission_timeout_message(function: str, options: GradingOptions) -> str:
+    return (
+        f"`{function}` was not graded: your notebook used up the grader's {options.submission_timeout:g} s for a whole "
+        "submission (graded cells and hidden checks together). Keep long computations out of the graded cells."
+    )
+
+
 def _probe_problem(result: Mapping) -> str:
     """The status of a probe that did not return (the function exists)."""
     kind = result.get("kind")
@@ -193,10 +234,15 @@ def judge_function(check, function: str, session: Session, *, seed: int, options
     from autograder.checks.base import CheckFailure, raise_for_error
 
     probes = check.probes(seed)
+    cut = False
     try:
-        results = session.ready().probe(function, probes, timeout=check.timeout)
+        sandbox = session.ready()
+        timeout, cut = session.budget(check.timeout)
+        results = sandbox.probe(function, probes, timeout=timeout)
     except SandboxCrash as crash:
         session.discard()
+        if crash.kind == "timeout" and cut:
+            raise SubmissionTimeout() from None
         status = CRASH_STATUS.get(crash.kind, CRASHED)
         reason = {
             TIMEOUT: f"did not return within {check.timeout:g} s; look for an infinite loop",
@@ -244,6 +290,7 @@ def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Ma
     ]
     session = Session(sorted(runnable, key=lambda c: c.index), options)
     verdicts = []
+    out_of_time = False
     try:
         for graded in source.graded_cells:
             notes = tuple(cells.notes.get(graded.grade_id, ()))
@@ -261,9 +308,16 @@ def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Ma
             elif function not in checks:
                 verdicts.append(Verdict(graded.grade_id, GRADER_ERROR, None, graded.points, f"no hidden check for `{function}`", notes))
                 continue
+            elif out_of_time:
+                status, message = SUBMISSION_TIMEOUT, _submission_timeout_message(function, options)
             else:
                 seed = probe_seed(source.assignment, student, function, salt=options.salt)
-                status, message = judge_function(checks[function], function, session, seed=seed, options=options)
+                try:
+                    status, message = judge_function(checks[function], function, session, seed=seed, options=options)
+                except SubmissionTimeout:
+                    session.discard()
+                    out_of_time = True
+                    status, message = SUBMISSION_TIMEOUT, _submission_timeout_message(function, options)
             score = graded.points if status == PASSED else 0.0
             verdicts.append(Verdict(graded.grade_id, status, score, graded.points, message, notes))
     finally:
@@ -277,8 +331,10 @@ def grade_submission(source: SourceNotebook, submission: Submission, *, checks: 
     result = GradedSubmission(submission.student, [])
     if submission.problem is not None:
         message = {
-            "missing_notebook": f"No notebook {source.assignment}.ipynb was found in your submission ({submission.detail}).",
-            "misnamed_notebook": f"Your notebook must be called {source.assignment}.ipynb ({submission.detail}).",
+            MISSING_NOTEBOOK: f"No notebook {source.assignment}.ipynb was found in your submission ({submission.detail}).",
+            MISNAMED_NOTEBOOK: f"Your notebook must be called {source.assignment}.ipynb ({submission.detail}).",
+            INVALID_SUBMISSION: f"Your submission was not graded: {submission.detail}.",
+            INVALID_STUDENT_ID: f"The submission folder {submission.student[:100]!r} was not graded: {submission.detail}.",
         }.get(submission.problem, submission.detail)
         result.verdicts = submission_problem(source, submission.problem, message)
     else:
@@ -291,7 +347,8 @@ def grade_submission(source: SourceNotebook, submission: Submission, *, checks: 
             result.verdicts = submission_problem(source, INVALID_NOTEBOOK, f"Your file {submission.path.name} {error}.")
         except Exception as error:  # noqa: BLE001 - one broken submission never stops the batch
             result.notebook = None
-            result.verdicts = submission_problem(source, GRADER_ERROR, f"the grader failed: {type(error).__name__}: {error}")
-            result.warnings.append(f"grader error: {type(error).__name__}: {error}")
+            text = bounded_text(f"{type(error).__name__}: {error}", 500)
+            result.verdicts = submission_problem(source, GRADER_ERROR, f"the grader failed: {text}")
+            result.warnings.append(f"grader error: {text}")
     result.seconds = time.monotonic() - start
     return result

@@ -5,6 +5,12 @@ graded cell, students sorted by id, cells in notebook order. ``score`` is empty 
 graded cells (status ``manual``) and for grader errors; see :mod:`autograder.verdict` for the
 statuses. The file is written to a temporary file beside the target and renamed over it, so
 a reader never sees half a CSV.
+
+Instructors open this file in spreadsheets, which evaluate a cell that starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return as a formula (OWASP "CSV injection"): every
+such cell is written with a leading ``'`` (:func:`spreadsheet_safe`). Student ids nbgrader
+cannot store never reach this file as graded students (:mod:`autograder.notebook`), but the
+escaping holds for every cell whatever its origin.
 """
 
 from __future__ import annotations
@@ -20,6 +26,13 @@ from .verdict import Verdict
 
 CSV_MODE = 0o644  # readable by the instructor's other tools whatever the umask
 COLUMNS = ("student", "assignment", "grade_id", "score", "max_score", "status")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet evaluates a cell that starts so
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` with a leading ``'`` when a spreadsheet would evaluate it as a formula."""
+    cell = str(cell)
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def format_points(value: float | None) -> str:
@@ -43,7 +56,7 @@ def render_csv(rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 

@@ -2,11 +2,17 @@
 
 :class:`Sandbox` starts :mod:`autograder.worker` confined by bubblewrap (see
 :mod:`autograder.bwrap` for what the sandbox can see and its limits) and talks to it over two
-dedicated pipes: length-prefixed ``torch.save`` messages, read here with
-``torch.load(weights_only=True)`` so that nothing but plain data (tensors, numbers, strings,
-lists, dicts) ever comes back. Every call has a wall-clock timeout; when it expires, or the
-worker dies or sends something unreadable, the sandbox's whole process group is killed
-(bubblewrap takes its PID namespace with it) and :class:`SandboxCrash` says why.
+dedicated pipes: length-prefixed messages; replies are decoded by
+:func:`autograder.worker.decode_reply` (no unpickler: a JSON tree plus raw tensor bytes, with
+bounds on bytes, JSON size, nesting and tensor elements, and the call's own deadline), so that
+nothing but plain data (tensors, numbers, strings, lists, dicts) ever comes back, and reading
+it costs the grader bounded time and memory. Every call has a wall-clock timeout; when it
+expires, or the worker dies or sends something unreadable, the sandbox's whole process group
+is killed (bubblewrap takes its PID namespace with it) and :class:`SandboxCrash` says why.
+
+bubblewrap itself is started with a minimal explicit environment (:data:`BWRAP_ENVIRONMENT`),
+never the grader's: bubblewrap is process 1 inside the sandbox, and student code can read
+``/proc/1/environ``.
 
 Without ``bwrap`` the grader refuses to run unless ``unsafe=True``
 (``--unsafe-no-sandbox``): then the worker runs as a plain subprocess in a temporary
@@ -16,7 +22,6 @@ can read -- only for trusted code, e.g. your own solutions.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import select
@@ -26,11 +31,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 from typing import Sequence
-
-import torch
 
 from . import worker
 from .bwrap import GRADER_DIR, GiB, SandboxLimits, SandboxUnavailable, bwrap_command, bwrap_path, require_sandbox, sandbox_environment
@@ -39,6 +41,9 @@ __all__ = ["GiB", "Sandbox", "SandboxCrash", "SandboxLimits", "SandboxUnavailabl
 
 EXIT_GRACE = 1.0  # seconds a worker gets to exit when asked before it is killed
 SIGNAL_EXIT_BASE = 128  # shells and bwrap report death by signal n as exit status 128 + n
+# bubblewrap's own environment (it is PID 1 in the sandbox, readable at /proc/1/environ);
+# --clearenv and --setenv then give the worker sandbox_environment().
+BWRAP_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 class SandboxCrash(Exception):
@@ -51,15 +56,6 @@ class SandboxCrash(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
-
-
-def _check_archive(data: bytes, limit: int) -> None:
-    """Refuse a reply whose ``torch.save`` archive is compressed or unpacks past ``limit``
-    bytes (torch.save never compresses; a forged archive could be a zip bomb)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        entries = archive.infolist()
-        if any(e.compress_type != zipfile.ZIP_STORED for e in entries) or sum(e.file_size for e in entries) > limit:
-            raise ValueError("a compressed or oversized archive")
 
 
 def _harness_files() -> tuple[Path, Path]:
@@ -112,7 +108,7 @@ class Sandbox:
             command = [sys.executable, "-I", "-B", str(root / "grader" / "worker.py"), str(cmd_fd), str(res_fd), limits]
             return command, env, str(root / "scratch")
         prefix = bwrap_command(require_sandbox(), harness_dir=harness_dir, worker_file=worker_file, limits=self.limits, protected=self.protected)
-        return prefix + [sys.executable, "-I", "-B", f"{GRADER_DIR}/worker.py", str(cmd_fd), str(res_fd), limits], None, None
+        return prefix + [sys.executable, "-I", "-B", f"{GRADER_DIR}/worker.py", str(cmd_fd), str(res_fd), limits], dict(BWRAP_ENVIRONMENT), None
 
     def start(self) -> dict:
         """Start the worker and wait until it has imported torch; returns its hello message."""
@@ -256,11 +252,11 @@ class Sandbox:
             raise SandboxCrash("unreadable", f"a reply of {length} bytes is larger than the grader accepts")
         data = self._read(length, deadline)
         try:
-            _check_archive(data, self.limits.max_reply_bytes)
-            return torch.load(io.BytesIO(data), weights_only=True)
-        except Exception as error:  # noqa: BLE001 - anything but plain data is refused
+            return worker.decode_reply(data, max_elements=self.limits.max_reply_elements, deadline=deadline)
+        except Exception as error:  # noqa: BLE001 - anything but bounded plain data is refused
             self.kill()
-            raise SandboxCrash("unreadable", f"the reply holds something other than plain data ({type(error).__name__})") from None
+            reason = str(error)[:200] if isinstance(error, worker.ReplyError) else type(error).__name__[:100]
+            raise SandboxCrash("unreadable", f"the reply holds something other than plain data ({reason})") from None
 
     def _died(self) -> SandboxCrash:
         """The crash that explains why the worker's pipe closed."""

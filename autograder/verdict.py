@@ -1,8 +1,11 @@
 """Verdicts: the grade of one graded cell for one student, with a status that says why.
 
 A verdict's ``status`` is one word; when the grader noticed something the instructor should
-see that did not change the score (a deleted, edited or reordered test cell), notes follow
-it joined by ``+``, e.g. ``passed+test_cell_edited``. Only ``passed`` earns points.
+see that did not change the score (a deleted, edited or reordered test cell, feedback that
+could not be generated), notes follow it joined by ``+``, e.g. ``passed+test_cell_edited`` or
+``passed+feedback_error``. Only ``passed`` earns points. Every text that reaches a verdict
+(messages built from student exceptions, their type names) is cut to :data:`MAX_MESSAGE`
+characters here, in one place.
 
 | status                 | meaning                                                         | score |
 |------------------------|-----------------------------------------------------------------|-------|
@@ -13,6 +16,7 @@ it joined by ``+``, e.g. ``passed+test_cell_edited``. Only ``passed`` earns poin
 | ``error``              | the function, or its solution cell, raised an exception         | 0     |
 | ``syntax_error``       | the solution cell does not compile                              | 0     |
 | ``timeout``            | the cell or the function ran past its time limit                | 0     |
+| ``submission_timeout`` | the whole submission ran past its total time limit              | 0     |
 | ``crashed``            | the process died (``os._exit``, a segfault, a signal)           | 0     |
 | ``memory_limit``       | the code ran out of the sandbox's memory                        | 0     |
 | ``unreadable_result``  | the function returned data the grader refuses to read           | 0     |
@@ -21,7 +25,9 @@ it joined by ``+``, e.g. ``passed+test_cell_edited``. Only ``passed`` earns poin
 | ``manual``             | a written answer, graded by hand                                | empty |
 | ``missing_notebook``   | no ``<assignment>.ipynb`` in the student's folder               | 0     |
 | ``misnamed_notebook``  | an ``.ipynb`` with another name instead                         | 0     |
-| ``invalid_notebook``   | the file is not valid notebook JSON                             | 0     |
+| ``invalid_notebook``   | not valid notebook JSON, or far larger than the assignment      | 0     |
+| ``invalid_submission`` | a symlink or special file in the student's folder (not followed)| 0     |
+| ``invalid_student_id`` | a folder name nbgrader cannot store (not graded, no gradebook)  | empty |
 | ``grader_error``       | the grader itself failed on this submission (regrade it)        | empty |
 """
 
@@ -36,6 +42,7 @@ NOT_DEFINED = "not_defined"
 ERROR = "error"
 SYNTAX_ERROR = "syntax_error"
 TIMEOUT = "timeout"
+SUBMISSION_TIMEOUT = "submission_timeout"
 CRASHED = "crashed"
 MEMORY_LIMIT = "memory_limit"
 UNREADABLE = "unreadable_result"
@@ -45,9 +52,22 @@ MANUAL = "manual"
 MISSING_NOTEBOOK = "missing_notebook"
 MISNAMED_NOTEBOOK = "misnamed_notebook"
 INVALID_NOTEBOOK = "invalid_notebook"
+INVALID_SUBMISSION = "invalid_submission"
+INVALID_STUDENT_ID = "invalid_student_id"
 GRADER_ERROR = "grader_error"
 
-SUBMISSION_PROBLEMS = (MISSING_NOTEBOOK, MISNAMED_NOTEBOOK, INVALID_NOTEBOOK, GRADER_ERROR)
+SUBMISSION_PROBLEMS = (MISSING_NOTEBOOK, MISNAMED_NOTEBOOK, INVALID_NOTEBOOK, INVALID_SUBMISSION, INVALID_STUDENT_ID, GRADER_ERROR)
+UNSCORED = (GRADER_ERROR, INVALID_STUDENT_ID)  # the grader could not judge: an empty score, not a 0
+FEEDBACK_ERROR = "feedback_error"  # note: graded and recorded, but the feedback HTML is the grader's short page
+GRADEBOOK_ERROR = "gradebook_error"  # note: graded, but nbgrader could not record it
+MAX_MESSAGE = 2000  # characters of a verdict's message (feedback, autograded notebook)
+MAX_NOTE = 64  # characters of one note
+
+
+def bounded_text(text, limit: int = MAX_MESSAGE) -> str:
+    """``text`` as a str of at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = text if isinstance(text, str) else str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,11 @@ class Verdict:
     notes: tuple[str, ...] = ()
     manual: bool = False  # a written answer graded by hand (whatever its status)
 
+    def __post_init__(self) -> None:  # the one place that bounds every text of a verdict
+        object.__setattr__(self, "message", bounded_text(self.message))
+        object.__setattr__(self, "grade_id", bounded_text(self.grade_id, MAX_NOTE * 2))
+        object.__setattr__(self, "notes", tuple(bounded_text(n, MAX_NOTE) for n in self.notes))
+
     @property
     def csv_status(self) -> str:
         return "+".join((self.status, *self.notes))
@@ -75,5 +100,5 @@ def submission_problem(source, status: str, message: str) -> list["Verdict"]:
     """Verdicts for a submission that could not be graded at all: every autograded cell gets
     ``status`` (0 points, or an empty score for a grader error); manual cells too, since there
     is no answer to grade."""
-    score = None if status == GRADER_ERROR else 0.0
+    score = None if status in UNSCORED else 0.0
     return [Verdict(cell.grade_id, status, score, cell.points, message, manual=cell.manual) for cell in source.graded_cells]

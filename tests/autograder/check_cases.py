@@ -38,22 +38,31 @@ def same(a: float, b: float) -> bool:
 
 def assert_replies_load_with_weights_only(assignment: str, correct: dict, helpers: dict | None = None) -> None:
     """Every reply the sandbox sends for ``correct[function]`` implementations (with the
-    notebook's ``helpers`` defined beside them) loads with ``torch.load(weights_only=True)``,
-    as the grader reads it."""
-    import io
-
+    notebook's ``helpers`` defined beside them) goes through the reply codec the grader reads
+    (:func:`autograder.worker.decode_reply`: plain data, no unpickler) unchanged, within the
+    grader's default bounds."""
     import torch
 
+    from autograder import worker
     from autograder.checks import DEFAULT_SEED, LocalRunner
+
+    def same_data(a, b) -> bool:
+        if isinstance(a, torch.Tensor):
+            return isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape and torch.equal(a, b)
+        if isinstance(a, (list, tuple)):
+            return isinstance(b, list) and len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+        if isinstance(a, dict):
+            return isinstance(b, dict) and a.keys() == b.keys() and all(same_data(a[k], b[k]) for k in a)
+        return a == b or (a != a and b != b)  # NaN
 
     for function, chk in checks_for(assignment).items():
         for impl in correct[function]:
             results = LocalRunner({**(helpers or {}), function: impl}).run(function, chk.probes(DEFAULT_SEED))
             assert all(result["ok"] for result in results), (function, results)
-            buffer = io.BytesIO()
-            torch.save(results, buffer)
-            buffer.seek(0)
-            assert len(torch.load(buffer, weights_only=True)) == len(results)
+            framed = worker.encode_reply(results)
+            assert len(framed) - worker.HEADER.size <= worker.MAX_MESSAGE_BYTES, function
+            decoded = worker.decode_reply(framed[worker.HEADER.size:])
+            assert same_data(results, decoded), function
 
 
 def assert_harness_free_of_answers(module) -> None:

@@ -37,7 +37,7 @@ HIDDEN_MARKERS = ("HIDDEN TESTS", f'check("{ASSIGNMENT}"')
 def _autograde(*args: str) -> tuple[int, str]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        status = main(["autograde", ASSIGNMENT, *args])
+        status = main(["autograde", ASSIGNMENT, *args, "--allow-root"])  # CI runs as root
     return status, out.getvalue()
 
 
@@ -186,7 +186,7 @@ def test_a_memory_limit_too_small_for_torch_is_refused_before_grading(tmp_path, 
     course = write_course(tmp_path / "course")
     (tmp_path / "class" / "alice").mkdir(parents=True)
     (tmp_path / "class" / "alice" / f"{ASSIGNMENT}.ipynb").write_bytes((course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes())
-    args = ["autograde", ASSIGNMENT, str(tmp_path / "class"), "--out", str(tmp_path / "g.csv"), "--course-dir", str(course), "--grading-dir", str(tmp_path / "grading"), "--memory-limit", "1"]
+    args = ["autograde", ASSIGNMENT, str(tmp_path / "class"), "--out", str(tmp_path / "g.csv"), "--course-dir", str(course), "--grading-dir", str(tmp_path / "grading"), "--memory-limit", "1", "--allow-root"]
     assert main(args) == 2
     error = capsys.readouterr().err
     assert "--memory-limit" in error and len(error.strip().splitlines()) == 1

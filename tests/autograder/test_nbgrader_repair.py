@@ -27,7 +27,7 @@ def test_deleted_nbgrader_cells_come_back_after_their_predecessor():
     nbformat.validate(repaired)
 
 
-def test_unknown_and_duplicated_grade_ids_are_stripped_and_student_outputs_kept():
+def test_unknown_and_duplicated_grade_ids_are_stripped_and_every_output_dropped():
     release = student_version(source_notebook())
     submission = copy.deepcopy(release)
     plot = new_code_cell("plt.plot(losses)", outputs=[new_output("stream", name="stdout", text="a plot\n")])
@@ -39,7 +39,7 @@ def test_unknown_and_duplicated_grade_ids_are_stripped_and_student_outputs_kept(
     submission.cells[test_index].outputs = [new_output("stream", name="stdout", text="all hidden checks passed\n")]
     repaired = repair_submission(submission, release)
     assert _ids(repaired) == _ids(release) + [None, None, None]
-    assert repaired.cells[-3].outputs[0]["text"] == "a plot\n"
+    assert repaired.cells[-3].outputs == []  # student outputs could carry active HTML: none is kept
     assert repaired.cells[_ids(repaired).index("test_generator_loss")].outputs == []
     assert len({c["id"] for c in repaired.cells}) == len(repaired.cells)
     nbformat.validate(repaired)
