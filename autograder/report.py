@@ -8,7 +8,8 @@ a reader never sees half a CSV.
 
 Instructors open this file in spreadsheets, which evaluate a cell that starts with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return as a formula (OWASP "CSV injection"): every
-such cell is written with a leading ``'`` (:func:`spreadsheet_safe`). Student ids nbgrader
+such cell is written with a leading ``'``, and control characters become U+FFFD
+(:func:`spreadsheet_safe`). Student ids nbgrader
 cannot store never reach this file as graded students (:mod:`autograder.notebook`), but the
 escaping holds for every cell whatever its origin.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -29,10 +31,15 @@ COLUMNS = ("student", "assignment", "grade_id", "score", "max_score", "status")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet evaluates a cell that starts so
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a bare CR or tab inside a cell splits rows in some readers
+
+
 def spreadsheet_safe(cell: str) -> str:
-    """``cell`` with a leading ``'`` when a spreadsheet would evaluate it as a formula."""
+    """``cell`` with a leading ``'`` when a spreadsheet would evaluate it as a formula, and
+    control characters (tab, CR, LF...) shown as U+FFFD."""
     cell = str(cell)
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    cell = "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    return CONTROL.sub("\ufffd", cell)
 
 
 def format_points(value: float | None) -> str:

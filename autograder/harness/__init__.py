@@ -20,6 +20,7 @@ import torch
 
 HarnessFn = Callable[[Callable[..., Any], Any], Any]
 MAX_MESSAGE = 2000  # characters of an exception message sent back to the grader
+MAX_NAME = 200  # characters of an exception type name sent back
 
 
 def resolve(harness: str) -> HarnessFn:
@@ -76,7 +77,7 @@ def run_probe(namespace: dict, function: str, harness: str, payload: Any) -> dic
         return {
             "ok": False,
             "kind": "error",
-            "type": type(error).__name__,
+            "type": type(error).__name__[:MAX_NAME],
             "message": str(error)[:MAX_MESSAGE],
             "traceback": "".join(traceback.format_exception(error, limit=-3))[-MAX_MESSAGE:],
         }
