@@ -6,40 +6,35 @@ import argparse
 import tempfile
 from pathlib import Path
 
-# option name -> TrainConfig field; options left unset keep the configuration's value
-OPTIONS: dict[str, dict] = {
-    "model": dict(help="architecture: mlp, dcgan, wgan, sngan, cgan"),
-    "dataset": dict(help="ring, mnist, fashion-mnist, cifar10, celeba or folder"),
-    "dataset_path": dict(flag="--data-path", help="image folder for --dataset folder"),
-    "image_size": dict(type=int, help="resize images to this size (28, 32 or 64)"),
-    "n_points": dict(type=int, help="number of ring points"),
-    "strategy": dict(help="loss strategy preset: gan, minimax, lsgan, hinge, wgan-clip, wgan-gp"),
-    "loss": dict(help="override the strategy's loss pair: bce, minimax, lsgan, hinge, wasserstein"),
-    "regularizer": dict(help="none, gp (gradient penalty), clip (weight clipping) or r1"),
-    "reg_weight": dict(type=float, help="weight of the gradient penalty or R1 term"),
-    "clip_value": dict(type=float, help="weight-clipping bound c"),
-    "n_critic": dict(type=int, help="discriminator/critic steps per generator step"),
-    "d_every": dict(type=int, help="train the discriminator only on every k-th batch"),
-    "optimizer": dict(help="adam or rmsprop"),
-    "lr_g": dict(type=float, help="generator learning rate"),
-    "lr_d": dict(type=float, help="discriminator learning rate"),
-    "real_label": dict(type=float, help="target for real samples (0.9 = one-sided label smoothing)"),
-    "lr_schedule": dict(help="none, linear or two-stage"),
-    "ema_decay": dict(flag="--ema", type=float, help="keep an EMA of the generator with this decay (e.g. 0.999)"),
-    "epochs": dict(type=int, help="training epochs"),
-    "batch_size": dict(type=int, help="batch size"),
-    "latent_dim": dict(type=int, help="latent dimension"),
-    "width": dict(type=int, help="feature maps of the networks (ngf/ndf)"),
-    "seed": dict(type=int, help="random seed"),
-    "max_steps": dict(type=int, help="stop after this many iterations (a budget)"),
-    "train_size": dict(type=int, help="train on a fixed subset of this many items (a budget that keeps whole epochs)"),
-    "log_every": dict(type=int, help="record losses and scores every N iterations"),
-    "sample_every": dict(type=int, help="write a fixed-noise sample grid every N epochs"),
-    "device": dict(help="auto (default), cpu, cuda or mps"),
-    "threads": dict(type=int, help="torch CPU threads (1 is fastest for the tiny 2D models)"),
-    "name": dict(help="run name: the run directory is OUT/NAME"),
-    "out_dir": dict(flag="--out", help="parent directory of runs (default: $GAN_COURSE_RUNS)"),
-}
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """One option per TrainConfig field, generated from its description (gan_course.train.fields).
+
+    Options left unset keep the configuration's value (their argparse default is None); the
+    help shows the field's own default. Names are not restricted by argparse: a wrong one gets
+    the configuration's one-line error that lists the choices.
+    """
+    from gan_course.train import TrainConfig
+    from gan_course.train.fields import describe
+
+    group = parser.add_argument_group("configuration (each overrides the --config value)")
+    for spec in describe(TrainConfig):
+        text = spec.help
+        names = spec.choice_names()
+        if names:
+            text += f"; one of: {', '.join(names)}"
+        text = f"{text} (default: {spec.shown_default()})".replace("%", "%%")
+        options: dict = {"dest": spec.name, "default": None, "help": text}
+        if spec.kind is bool:
+            options["action"] = argparse.BooleanOptionalAction
+        else:
+            options["type"] = spec.kind
+            if spec.arity is not None:
+                options["nargs"] = spec.arity or "+"
+            if spec.metavar is not None:
+                options["metavar"] = spec.metavar
+        group.add_argument(spec.flag, **options)
 
 
 def add_parser(subparsers) -> None:
@@ -56,17 +51,10 @@ def add_parser(subparsers) -> None:
         "  gan-course train --config wgan-gp-fashion --epochs 2 --dry-run",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_config_options(parser)
     parser.add_argument("--config", help="shipped configuration name or path to a YAML file of overrides")
-    for field, spec in OPTIONS.items():
-        spec = dict(spec)
-        flag = spec.pop("flag", "--" + field.replace("_", "-"))
-        parser.add_argument(flag, dest=field, default=None, **spec)
-    parser.add_argument("--betas", type=float, nargs=2, metavar=("BETA1", "BETA2"), help="Adam betas")
     parser.add_argument("--resume", action="store_true", help="continue the run from its latest checkpoint")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing run of the same name")
-    parser.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bar")
-    parser.add_argument("--no-tensorboard", dest="tensorboard", action="store_false", default=None,
-                        help="write no TensorBoard event files (default: RUN_DIR/tensorboard/, see 'gan-course monitor')")
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -78,14 +66,9 @@ def add_parser(subparsers) -> None:
 def config_from_args(args: argparse.Namespace):
     """The resolved TrainConfig that the options describe."""
     from gan_course.train import TrainConfig, load_config, resolve
+    from gan_course.train.config import FIELD_NAMES
 
-    overrides = {field: getattr(args, field) for field in OPTIONS if getattr(args, field) is not None}
-    if args.betas is not None:
-        overrides["betas"] = tuple(args.betas)
-    if args.progress is not None:
-        overrides["progress"] = args.progress
-    if args.tensorboard is not None:
-        overrides["tensorboard"] = args.tensorboard
+    overrides = {name: getattr(args, name) for name in FIELD_NAMES if getattr(args, name) is not None}
     config = load_config(args.config, **overrides) if args.config else TrainConfig(**overrides)
     return resolve(config)
 

@@ -10,7 +10,8 @@
 | ``folder``      | ``(3, 64, 64)``| from subfolders | any folder of images (``path=``)          |
 
 ``image_size`` resizes images to ``image_size x image_size`` once at load. ``synthetic_like``
-gives tiny fake data of the same item shape for ``--dry-run``.
+gives tiny fake data of the same item shape for ``--dry-run``; ``training_subset`` the fixed
+subset of ``TrainConfig.train_size``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .ring import (
     RING_NOISE_STD, RING_RADIUS, RING_SHIFT, RingDataset, ring_centres, ring_component, ring_from_angles,
     ring_radius, sample_ring,
 )
+from .subset import TRAIN_SUBSET_SEED, training_subset
 from .synthetic import synthetic_images
 from .tensor_data import InMemoryData, from_float, to_float
 
@@ -150,4 +152,5 @@ __all__ = [
     "decode_image_files", "download_allowed", "extra_search_dirs", "from_float", "get_spec", "load_dataset",
     "load_image_dataset", "load_image_folder", "resize_images", "ring_centres", "ring_component",
     "ring_from_angles", "ring_radius", "sample_ring", "synthetic_images", "synthetic_like", "to_float",
+    "TRAIN_SUBSET_SEED", "training_subset",
 ]

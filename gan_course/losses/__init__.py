@@ -36,6 +36,11 @@ class LossPair:
     0-dim tensors. ``has_real_label`` says whether ``d_loss`` takes a ``real_label``
     target (label smoothing); ``unbounded`` says the outputs are critic scores that need a
     Lipschitz regulariser (weight clipping, gradient penalty or spectral norm).
+    ``critic_gap`` says the discriminator is a critic whose gap ``mean(D(real)) - mean(D(fake))``
+    is worth logging apart from any penalty: the Wasserstein-1 estimate of Arjovsky et al. 2017
+    ("Wasserstein GAN", https://arxiv.org/abs/1701.07875, section 3) when the critic is kept
+    1-Lipschitz, and the same margin of a spectrally normalised hinge critic (Miyato et al. 2018).
+    The trainer logs it as ``w_estimate``.
     """
 
     name: str
@@ -45,6 +50,7 @@ class LossPair:
     unbounded: bool
     outputs_are_logits: bool
     description: str
+    critic_gap: bool = False
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor, real_label: float = 1.0) -> Tensor:
         """``d_loss`` with ``real_label`` passed only where the loss has one."""
@@ -59,8 +65,10 @@ LOSSES: dict[str, LossPair] = {
         LossPair("bce", d_bce, g_bce, True, False, True, "BCE discriminator, non-saturating generator (Goodfellow et al. 2014)"),
         LossPair("minimax", d_bce, g_minimax, True, False, True, "BCE discriminator, saturating minimax generator (Goodfellow et al. 2014)"),
         LossPair("lsgan", d_lsgan, g_lsgan, True, False, False, "least squares (Mao et al. 2017)"),
-        LossPair("hinge", d_hinge, g_hinge, False, False, False, "hinge (Lim & Ye 2017; Miyato et al. 2018)"),
-        LossPair("wasserstein", d_wasserstein, g_wasserstein, False, True, False, "Wasserstein critic (Arjovsky et al. 2017)"),
+        LossPair("hinge", d_hinge, g_hinge, False, False, False, "hinge (Lim & Ye 2017; Miyato et al. 2018)",
+                 critic_gap=True),
+        LossPair("wasserstein", d_wasserstein, g_wasserstein, False, True, False, "Wasserstein critic (Arjovsky et al. 2017)",
+                 critic_gap=True),
     )
 }
 

@@ -27,6 +27,9 @@ EQUILIBRIUM_D = 0.5  # D*(x) = 1/2 when p_g = p_data, Goodfellow et al. 2014, pr
 CURVE_FIGSIZE = (7.0, 4.0)  # inches
 RAW_ALPHA = 0.3  # the noisy raw curve under its smoothed line
 LOSS_LINES = (("d_loss", "D loss", "C0"), ("g_loss", "G loss", "C1"))
+# critic losses: the Wasserstein estimate mean D(x) - mean D(G(z)) and the penalty, drawn apart
+# (Arjovsky et al. 2017, figures 3-4); histories without these columns simply lack the lines
+CRITIC_LINES = (("w_estimate", "Wasserstein estimate", "C4"), ("penalty", "penalty", "C5"))
 SCORE_LINES = (("d_real", "D(x)", "C2"), ("d_fake", "D(G(z))", "C3"))  # raw critic scores
 PROBABILITY_LABELS = {"d_real": r"$\sigma(D(x))$", "d_fake": r"$\sigma(D(G(z)))$"}  # D returns logits: sigma of them
 
@@ -67,7 +70,9 @@ def plot_losses(history, *, path=None, smooth: float | None = None, x: str = "au
                 title: str | None = None, dpi: int = SAVE_DPI) -> Figure:
     """G and D losses over training, each as its raw noisy curve with a smoothed line on top.
 
-    Per step when the history has per-step losses, else per epoch (``x`` overrides:
+    For a critic (WGAN, hinge) with a ``w_estimate`` column, its Wasserstein estimate
+    mean D(x) - mean D(G(z)) is drawn too, and a gradient penalty (``penalty``) apart from it,
+    so the estimate is read without the penalty term that ``d_loss`` includes. Per step when the history has per-step losses, else per epoch (``x`` overrides:
     ``"step"``, ``"epoch"``, ``"time"``). ``smooth`` is the weight of the moving average
     in [0, 1) (0: raw curves only; None: about 1/50 of the curve, none for short curves).
     """
@@ -82,6 +87,10 @@ def plot_losses(history, *, path=None, smooth: float | None = None, x: str = "au
             _draw_curve(ax, xs, ys, label=label, color=color, smooth=smooth, gid=key)
     if x_label is None:
         raise _missing(history, [key for key, _, _ in LOSS_LINES], "losses")
+    for key, label, color in CRITIC_LINES:
+        found = series(history, key, x=x)
+        if found is not None and np.isfinite(found[1]).any():
+            _draw_curve(ax, found[0], found[1], label=label, color=color, smooth=smooth, gid=key)
     ax.set_xlabel(x_label)
     ax.set_ylabel("loss")
     ax.legend(loc="best")

@@ -7,6 +7,9 @@
 | module          | contents                                                         |
 |-----------------|------------------------------------------------------------------|
 | ``config``      | TrainConfig, STRATEGIES, resolve, load_config, config_to/from_dict |
+| ``fields``      | each config field described once: coercion, checks, CLI flags    |
+| ``config_checks`` | the rules between config fields (data, model and loss fit)     |
+| ``assembly``    | pick_device, model_arguments, make_optimizer, cpu_threads        |
 | ``trainer``     | Trainer, train, TrainResult                                      |
 | ``run_dir``     | RunDir: every file name of a run directory; finding runs and checkpoints |
 | ``history``     | History (per-step / per-epoch columns, JSON and CSV); read_history, the one reader of history.json |
@@ -21,9 +24,9 @@
 | ``live``        | LivePlot: loss curves and samples redrawn in place in a notebook |
 """
 
+from .assembly import pick_device
 from .checkpoint import load_checkpoint, load_generator, load_models, save_checkpoint
-from .config import (STRATEGIES, TrainConfig, config_from_dict, config_to_dict, load_config, pick_device, resolve,
-                     shipped_configs)
+from .config import STRATEGIES, TrainConfig, config_from_dict, config_to_dict, load_config, resolve, shipped_configs
 from .ema import EMA
 from .history import History
 from .live import LivePlot

@@ -120,7 +120,8 @@ def load_models(
     Like :func:`load_generator`; the discriminator is None when the checkpoint has none.
     """
     from ..models import build_models
-    from .config import config_from_dict, model_arguments, pick_device, resolve
+    from .assembly import model_arguments, pick_device
+    from .config import config_from_dict, resolve
 
     source = find_checkpoint(path)
     state = load_checkpoint(source, required=GENERATOR_KEYS)

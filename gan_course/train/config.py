@@ -1,5 +1,6 @@
-"""The training configuration: one dataclass with every default in one place, strategy presets,
-YAML overrides and validation.
+"""The training configuration: one dataclass with every field described once (type, help,
+allowed values, check, default; :mod:`gan_course.train.fields`), strategy presets and YAML
+overrides.
 
 In the style of StudioGAN (Kang et al. 2022, "StudioGAN: A Taxonomy and Benchmark of GANs for
 Image Synthesis", https://arxiv.org/abs/2206.09479): every knob has a documented default and
@@ -9,7 +10,8 @@ trainer never branches on a model or loss name.
 
 A *strategy* is a preset of the objective and its optimiser (:data:`STRATEGIES`). The
 per-strategy fields of :class:`TrainConfig` default to ``None`` = "take the strategy's
-value"; :func:`resolve` fills them in and validates the whole configuration, raising
+value"; :func:`resolve` fills them in and validates the whole configuration (each field's
+rule, then :mod:`gan_course.train.config_checks` for rules between fields), raising
 :class:`~gan_course.errors.ConfigError` with a message that names the fix.
 
 Two-time-scale updates (TTUR) are not a strategy: set ``lr_d: 4.0e-4`` and ``lr_g: 1.0e-4``
@@ -22,16 +24,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-import torch
 import yaml
 
 from .. import paths
 from ..errors import ConfigError
 from ..losses import CLIP_VALUE, GP_WEIGHT, LOSSES, R1_WEIGHT
+from .fields import check_fields, coerce_values, field_names, positive, setting
 from .schedules import SCHEDULES, TWO_STAGE_GAMMA, TWO_STAGE_MILESTONES
 
 CONFIGS_DIR = paths.PACKAGE_DIR / "configs"  # shipped configurations (package data)
@@ -39,7 +41,6 @@ COMPARISON_PREFIX = "compare-"  # shipped comparison files (gan-course compare),
 REGULARIZERS = ("none", "gp", "clip", "r1")
 OPTIMIZERS = ("adam", "rmsprop")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-TRAIN_SUBSET_SEED = 0  # the shuffle that picks train_size items: fixed, so every run gets the same subset
 
 # -- paper constants of the presets --------------------------------------------------------
 DCGAN_LR = 2e-4  # Radford et al. 2015, section 4
@@ -84,142 +85,170 @@ STRATEGY_FIELDS = ("loss", "regularizer", "reg_weight", "clip_value", "n_critic"
 REG_WEIGHT_DEFAULTS = {"gp": GP_WEIGHT, "r1": R1_WEIGHT}  # when a regulariser is chosen without a weight
 
 
+def _models() -> list[str]:
+    from ..models import MODELS
+
+    return list(MODELS)
+
+
+def _datasets() -> list[str]:
+    from ..data import DATASETS
+
+    return list(DATASETS)
+
+
+def _canonical_dataset(name: str) -> str:
+    from ..data import canonical_name
+
+    return canonical_name(name)
+
+
+def _plain_name(spec, value, config) -> str | None:
+    if not value or os.sep in value or value in (".", ".."):
+        return f"run name {value!r} must be a plain directory name; pass e.g. --name ring-test"
+    return None
+
+
+def _device(spec, value, config) -> str | None:
+    if value in DEVICES or value.startswith(("cuda:", "mps:")):
+        return None
+    return f"unknown device {value!r}; choose one of: {', '.join(DEVICES)} (or cuda:N) (--device)"
+
+
+def _learning_rate(spec, value, config) -> str | None:
+    if value > 0 and math.isfinite(value):
+        return None
+    return f"{spec.name} must be a positive learning rate, got {value}; try {spec.flag} 2e-4"
+
+
+def _positive_real(example: str) -> Callable:
+    def check(spec, value, config) -> str | None:
+        return None if value > 0 else f"{spec.name} must be positive, got {value}; try {example}"
+    return check
+
+
+def _open_unit(example: str, *, closed_high: bool = False, when: Callable | None = None) -> Callable:
+    """A rule: the value lies in (0, 1) (or (0, 1] with ``closed_high``), checked only ``when(config)``."""
+    def check(spec, value, config) -> str | None:
+        if when is not None and not when(config):
+            return None
+        if 0.0 < value < 1.0 or (closed_high and value == 1.0):
+            return None
+        return f"{spec.name} must lie in (0, 1{']' if closed_high else ')'}, got {value}; {example}"
+    return check
+
+
+def _n_critic(spec, value, config) -> str | None:
+    if value >= 1:
+        return None
+    return (f"n_critic must be at least 1 (discriminator steps per generator step), got {value}; "
+            "use 1 for GANs or 5 for WGANs")
+
+
+def _betas(spec, value, config) -> str | None:
+    if len(value) == 2 and all(0.0 <= b < 1.0 for b in value):
+        return None
+    return f"betas must be two numbers in [0, 1), got {value}; e.g. --betas 0.5 0.999"
+
+
+def _two_stage(config) -> bool:
+    return config.lr_schedule == "two-stage"
+
+
+def _milestones(spec, value, config) -> str | None:
+    if not _two_stage(config) or (value and all(0.0 < m < 1.0 for m in value) and list(value) == sorted(value)):
+        return None
+    return f"lr_milestones must be increasing fractions of training in (0, 1), got {value}; e.g. [0.5, 0.75]"
+
+
+def _fid_samples(spec, value, config) -> str | None:
+    return None if value >= 2 else f"fid_samples must be at least 2 images, got {value}; e.g. 1000"
+
+
+_STRATEGY = "the strategy's"  # what None means for the fields a strategy fills
+
+
 @dataclass
 class TrainConfig:
-    """Everything a training run needs. ``None`` means "derive it" (see each field).
+    """Everything a training run needs; each field's description is its ``setting(...)`` below
+    (``gan-course train --help`` prints them). ``None`` means "derive it": from the strategy
+    preset (:data:`STRATEGIES`), the dataset or the model, as each field says."""
 
-    Run
-        name: run directory name; None -> ``"<dataset>-<model>-<strategy>"``.
-        out_dir: parent of the run directory; None -> ``gan_course.paths.runs_dir()``.
-    Data and model
-        model: a name of ``gan_course.models.MODELS`` (mlp, dcgan, wgan, sngan, cgan).
-        dataset: a name of ``gan_course.data.DATASETS`` (ring, mnist, fashion-mnist, cifar10,
-            celeba, folder).
-        dataset_path: the image folder, required for ``dataset="folder"``.
-        image_size: resize images to this size; None -> the dataset's own size.
-        n_points: number of ring points (``dataset="ring"`` only).
-        latent_dim: size of z. width: the model's width knob; None -> the model's default.
-    Objective (None -> the strategy's preset, see :data:`STRATEGIES`)
-        strategy: gan | minimax | lsgan | hinge | wgan-clip | wgan-gp.
-        loss: bce | minimax | lsgan | hinge | wasserstein (``gan_course.losses.LOSSES``).
-        regularizer: none | gp (gradient penalty) | clip (weight clipping) | r1.
-        reg_weight: weight of gp / r1 (None -> 10). clip_value: clipping bound c (None -> 0.01).
-        n_critic: discriminator steps per generator step (>= 1).
-        d_every: train the discriminator only on every k-th batch (the course's ring seed uses 2).
-        real_label: target for real samples; 0.9 = one-sided label smoothing (bce, minimax, lsgan).
-    Optimisation
-        optimizer: adam | rmsprop. lr_g, lr_d: learning rates (> 0). betas: Adam's (beta1, beta2).
-        lr_schedule: none | linear (decay to 0) | two-stage (x lr_gamma at each lr_milestones
-            fraction of the epochs; default x0.1 at 50 % and at 75 %). Stepped once per epoch.
-        ema_decay: keep an EMA of the generator with this decay (e.g. 0.999); None -> no EMA.
-        epochs: passes over the data. batch_size: samples per batch.
-        max_steps: stop after this many iterations (batches) in total; None -> no limit.
-        train_size: train on a fixed subset of this many items of the loaded training set (the
-            first ``train_size`` of a shuffle seeded with :data:`TRAIN_SUBSET_SEED`, the same for
-            every run and seed, so budgeted runs stay comparable); None -> all of it. A CPU budget
-            that keeps whole epochs, where ``max_steps`` cuts one short.
-    Reproducibility and output
-        seed: seeds model initialisation, data order, noise and dropout.
-        device: auto (cuda, else mps, else cpu) | cpu | cuda | mps.
-        threads: CPU threads torch may use while training (restored afterwards); None -> torch's
-            default. 1 is fastest for tiny models such as the ring's MLP, and avoids a large
-            slowdown when other processes compete for the cores.
-        sample_every: write ``samples/epoch_XXXX.png`` every k epochs (and after the last).
-        grid_size: images in each sample grid. log_every: log a step row every k iterations.
-        progress: show a tqdm bar; None -> only when stderr is a terminal.
-        tensorboard: log scalars and sample grids to ``RUN_DIR/tensorboard/`` for
-            ``gan-course monitor`` (``gan_course.train.tensorboard``); False -> no event files.
-    Validation FID (images only; see ``gan_course.train.validation``)
-        fid_every: every k epochs (and after the last), the FID of ``fid_samples`` fixed-noise
-            samples against cached held-out real statistics picks ``checkpoints/best.pt``
-            instead of the per-epoch sample distance; None -> off.
-        fid_samples: generated (and real) images of that FID.
-    """
-
-    name: str | None = None
-    out_dir: str | None = None
-    model: str = "mlp"
-    dataset: str = "ring"
-    dataset_path: str | None = None
-    image_size: int | None = None
-    n_points: int = 10000
-    strategy: str = "gan"
-    loss: str | None = None
-    regularizer: str | None = None
-    reg_weight: float | None = None
-    clip_value: float | None = None
-    n_critic: int | None = None
-    d_every: int = 1
-    real_label: float = 1.0
-    optimizer: str | None = None
-    lr_g: float | None = None
-    lr_d: float | None = None
-    betas: tuple[float, float] | None = None
-    lr_schedule: str = "none"
-    lr_milestones: tuple[float, ...] = TWO_STAGE_MILESTONES
-    lr_gamma: float = TWO_STAGE_GAMMA
-    ema_decay: float | None = None
-    epochs: int = 20
-    batch_size: int = 128
-    latent_dim: int = 100
-    width: int | None = None
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None
-    sample_every: int = 1
-    grid_size: int = 64
-    log_every: int = 10
-    max_steps: int | None = None
-    train_size: int | None = None
-    progress: bool | None = None
-    tensorboard: bool = True
-    fid_every: int | None = None
-    fid_samples: int = 1000
+    # -- run
+    name: str | None = setting(None, "run name: the run directory is OUT/NAME", unset="<dataset>-<model>-<strategy>",
+                               check=_plain_name)
+    out_dir: str | None = setting(None, "parent directory of the run directories", flag="--out",
+                                  unset="$GAN_COURSE_RUNS (gan_course.paths.runs_dir())")
+    # -- data and model
+    model: str = setting("mlp", "architecture (gan_course.models.MODELS)", choices=_models)
+    dataset: str = setting("ring", "training data (gan_course.data.DATASETS)", choices=_datasets,
+                           normalise=_canonical_dataset)
+    dataset_path: str | None = setting(None, "the image folder, required for --dataset folder", flag="--data-path",
+                                       unset="none")
+    image_size: int | None = setting(None, "resize images to this size (28, 32 or 64; images only)",
+                                     unset="the dataset's own size", check=positive())
+    n_points: int = setting(10000, "number of ring points (--dataset ring only)", check=positive(10000))
+    # -- objective
+    strategy: str = setting("gan", "preset of the objective and its optimiser (gan_course.train.STRATEGIES)",
+                            choices=lambda: list(STRATEGIES))
+    loss: str | None = setting(None, "the loss pair, overriding the strategy's (gan_course.losses.LOSSES)",
+                               choices=lambda: list(LOSSES), unset=_STRATEGY)
+    regularizer: str | None = setting(None, "gp = gradient penalty, clip = weight clipping, r1 = R1 penalty",
+                                      choices=lambda: REGULARIZERS, unset=_STRATEGY + ", else none")
+    reg_weight: float | None = setting(None, "weight of the gp or r1 term", unset=f"{GP_WEIGHT:g} for gp and r1",
+                                       check=_positive_real("10 (or --regularizer none)"))
+    clip_value: float | None = setting(None, "weight-clipping bound c", unset=f"{CLIP_VALUE:g} for clip",
+                                       check=_positive_real("0.01"))
+    n_critic: int | None = setting(None, "discriminator/critic steps per generator step", unset=_STRATEGY,
+                                   check=_n_critic)
+    d_every: int = setting(1, "train the discriminator only on every k-th batch (the course's ring seed uses 2)",
+                           check=positive(1))
+    real_label: float = setting(1.0, "target for real samples; 0.9 = one-sided label smoothing (bce, minimax, lsgan)",
+                                check=_open_unit("use 1.0, or 0.9 for label smoothing", closed_high=True))
+    # -- optimisation
+    optimizer: str | None = setting(None, "optimiser of both networks", choices=lambda: OPTIMIZERS, unset=_STRATEGY)
+    lr_g: float | None = setting(None, "generator learning rate", unset=_STRATEGY, check=_learning_rate)
+    lr_d: float | None = setting(None, "discriminator learning rate", unset=_STRATEGY, check=_learning_rate)
+    betas: tuple[float, float] | None = setting(None, "Adam's (beta1, beta2)", metavar=("BETA1", "BETA2"),
+                                                unset=_STRATEGY + f" (Adam), else {DCGAN_BETAS[0]:g} {DCGAN_BETAS[1]:g}",
+                                                check=_betas)
+    lr_schedule: str = setting("none", "learning-rate schedule, stepped once per epoch: linear decays to 0, "
+                               "two-stage multiplies by lr_gamma at each lr_milestones fraction of the epochs",
+                               choices=lambda: SCHEDULES, choice_name="learning-rate schedule")
+    lr_milestones: tuple[float, ...] = setting(TWO_STAGE_MILESTONES, "fractions of the epochs where two-stage "
+                                               "drops the learning rate", metavar="FRACTION", check=_milestones)
+    lr_gamma: float = setting(TWO_STAGE_GAMMA, "factor of each two-stage drop",
+                              check=_open_unit("e.g. 0.1", when=_two_stage))
+    ema_decay: float | None = setting(None, "keep an EMA of the generator with this decay (e.g. 0.999); samples "
+                                      "and the metric use it", flag="--ema", unset="no EMA",
+                                      check=_open_unit("try 0.999, or leave it unset for no EMA"))
+    epochs: int = setting(20, "passes over the data", check=positive(20))
+    batch_size: int = setting(128, "samples per batch", check=positive(128))
+    latent_dim: int = setting(100, "size of z", check=positive(100))
+    width: int | None = setting(None, "feature maps of the networks (ngf/ndf)", unset="the model's default",
+                                check=positive())
+    # -- reproducibility and output
+    seed: int = setting(0, "seeds model initialisation, data order, noise and dropout")
+    device: str = setting("auto", "auto (cuda, else mps, else cpu), cpu, cuda, cuda:N or mps", check=_device)
+    threads: int | None = setting(None, "torch CPU threads while training (1 is fastest for the tiny 2D models)",
+                                  unset="torch's default", check=positive())
+    sample_every: int = setting(1, "write samples/epoch_XXXX.png every k epochs (and after the last)",
+                                check=positive(1))
+    grid_size: int = setting(64, "images in each sample grid", check=positive(64))
+    log_every: int = setting(10, "record losses and scores every k iterations", check=positive(10))
+    max_steps: int | None = setting(None, "stop after this many iterations in total (a budget)", unset="no limit",
+                                    check=positive(what="a positive number of iterations"))
+    train_size: int | None = setting(None, "train on a fixed subset of this many items, the same for every run "
+                                     "and seed (a budget that keeps whole epochs)", unset="all of the data")
+    progress: bool | None = setting(None, "show a tqdm progress bar", unset="only when stderr is a terminal")
+    tensorboard: bool = setting(True, "log scalars and sample grids to RUN_DIR/tensorboard/ for 'gan-course monitor'")
+    # -- validation FID (images only, gan_course.train.validation)
+    fid_every: int | None = setting(None, "every k epochs (and after the last), the FID of fid_samples fixed-noise "
+                                    "samples against held-out statistics picks checkpoints/best.pt", unset="off")
+    fid_samples: int = setting(1000, "generated (and real) images of the validation FID", check=_fid_samples)
 
 
-FIELD_NAMES = tuple(f.name for f in fields(TrainConfig))
-_INT_FIELDS = {"image_size", "n_points", "n_critic", "d_every", "epochs", "batch_size", "latent_dim", "width",
-               "seed", "sample_every", "grid_size", "log_every", "max_steps", "threads", "fid_every", "fid_samples",
-               "train_size"}
-_FLOAT_FIELDS = {"reg_weight", "clip_value", "real_label", "lr_g", "lr_d", "lr_gamma", "ema_decay"}
-_TUPLE_FIELDS = {"betas", "lr_milestones"}
-_STR_FIELDS = {"name", "out_dir", "model", "dataset", "dataset_path", "strategy", "loss", "regularizer",
-               "optimizer", "lr_schedule", "device"}
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """Type a value from YAML or code: "2e-4" -> 0.0002 (YAML 1.1 reads 2e-4 as a string), [a, b] -> (a, b)."""
-    if value is None:
-        return None
-    try:
-        if name in _INT_FIELDS:
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError
-            return int(value)
-        if name in _FLOAT_FIELDS:
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
-        if name in _TUPLE_FIELDS:
-            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
-                raise ValueError
-            return tuple(float(v) for v in value)
-        if name in _STR_FIELDS:
-            return str(value)
-        if name in ("progress", "tensorboard"):
-            if not isinstance(value, bool):
-                raise ValueError
-            return value
-    except (TypeError, ValueError):
-        kind = ("an integer" if name in _INT_FIELDS else "a number" if name in _FLOAT_FIELDS
-                else "a list of numbers" if name in _TUPLE_FIELDS else "true or false")
-        raise ConfigError(f"{name} must be {kind}, got {value!r}; fix it in the config or option") from None
-    return value
-
-
-def _choice(what: str, value: str, choices, flag: str) -> None:
-    if value not in choices:
-        raise ConfigError(f"unknown {what} {value!r}; choose one of: {', '.join(choices)} (--{flag})")
+FIELD_NAMES = field_names(TrainConfig)
 
 
 def resolve(config: TrainConfig) -> TrainConfig:
@@ -228,23 +257,18 @@ def resolve(config: TrainConfig) -> TrainConfig:
     Idempotent. Raises :class:`~gan_course.errors.ConfigError` naming the fix for unknown
     names, inconsistent combinations and out-of-range values.
     """
-    from ..data import DATASETS, dataset_shape, get_spec
-    from ..models import MODELS, get_model_spec
+    from ..data import get_spec
+    from .config_checks import check_consistency
 
     if not isinstance(config, TrainConfig):
         raise ConfigError(f"expected a TrainConfig, got {type(config).__name__}; build one with TrainConfig(...) or load_config(...)")
-    values = {name: _coerce(name, getattr(config, name)) for name in FIELD_NAMES}
-    _choice("strategy", values["strategy"], list(STRATEGIES), "strategy")
-    _choice("model", values["model"], list(MODELS), "model")
-    try:
-        data_spec = get_spec(values["dataset"])
-    except ConfigError:
-        raise ConfigError(f"unknown dataset {values['dataset']!r}; choose one of: {', '.join(DATASETS)} (--dataset)") from None
-    values["dataset"] = data_spec.name
+    values = coerce_values(TrainConfig, dataclasses.asdict(config))
+    check_fields(TrainConfig(**values), ("strategy", "model", "dataset"))
+    values["dataset"] = get_spec(values["dataset"]).name
     preset = STRATEGIES[values["strategy"]]
     for name in STRATEGY_FIELDS:
         if values[name] is None and name in preset:
-            values[name] = _coerce(name, preset[name])
+            values[name] = coerce_values(TrainConfig, {name: preset[name]})[name]
     values["regularizer"] = values["regularizer"] or "none"
     if values["reg_weight"] is None:
         values["reg_weight"] = REG_WEIGHT_DEFAULTS.get(values["regularizer"])
@@ -257,99 +281,9 @@ def resolve(config: TrainConfig) -> TrainConfig:
     if values["out_dir"] is None:
         values["out_dir"] = str(paths.runs_dir())
     resolved = TrainConfig(**values)
-    _validate(resolved, data_spec, get_model_spec(resolved.model), dataset_shape)
+    check_fields(resolved)
+    check_consistency(resolved)
     return resolved
-
-
-def _validate(c: TrainConfig, data_spec, model_spec, dataset_shape) -> None:
-    from ..models import MODELS
-
-    _choice("loss", c.loss, list(LOSSES), "loss")
-    _choice("regularizer", c.regularizer, REGULARIZERS, "regularizer")
-    _choice("optimizer", c.optimizer, OPTIMIZERS, "optimizer")
-    _choice("learning-rate schedule", c.lr_schedule, SCHEDULES, "lr-schedule")
-    if c.device not in DEVICES and not c.device.startswith(("cuda:", "mps:")):
-        raise ConfigError(f"unknown device {c.device!r}; choose one of: {', '.join(DEVICES)} (or cuda:N) (--device)")
-    if not c.name or os.sep in c.name or c.name in (".", ".."):
-        raise ConfigError(f"run name {c.name!r} must be a plain directory name; pass e.g. --name ring-test")
-    # data and model fit together
-    if data_spec.kind not in model_spec.data_kinds:
-        fits = [name for name, spec in MODELS.items() if data_spec.kind in spec.data_kinds]
-        raise ConfigError(
-            f"model {c.model!r} needs images but dataset {c.dataset!r} is 2D points; use --model {fits[0]}"
-            if data_spec.kind == "points" else
-            f"model {c.model!r} cannot train on images of {c.dataset!r}; use --model {' or '.join(fits)}")
-    if data_spec.kind == "points" and c.image_size is not None:
-        raise ConfigError(f"image_size does not apply to the 2D {c.dataset!r} data; leave --image-size unset")
-    if data_spec.kind == "image" and model_spec.image_sizes:
-        size = dataset_shape(c.dataset, image_size=c.image_size)[-1]
-        if size not in model_spec.image_sizes:
-            nearest = min(model_spec.image_sizes, key=lambda s: abs(s - size))
-            raise ConfigError(f"model {c.model!r} supports image sizes {', '.join(map(str, model_spec.image_sizes))} "
-                              f"but {c.dataset!r} is {size}x{size}; use --image-size {nearest}")
-    if model_spec.conditional and data_spec.num_classes == 0 and data_spec.name != "folder":
-        raise ConfigError(f"model {c.model!r} is conditional and needs class labels, but {c.dataset!r} is unlabelled; "
-                          "use a labelled dataset (mnist, fashion-mnist, cifar10) or an unconditional model "
-                          "(--model dcgan)")
-    if c.dataset == "folder" and not c.dataset_path:
-        raise ConfigError("the 'folder' dataset needs the folder of images: pass --data-path DIR (dataset_path)")
-    # objective and regulariser fit together
-    loss = LOSSES[c.loss]
-    if c.regularizer == "gp" and model_spec.discriminator_has_batchnorm:
-        raise ConfigError(
-            f"a gradient penalty with model {c.model!r}, whose discriminator uses BatchNorm: BatchNorm mixes "
-            "samples, so the per-sample gradient penalty is wrong: use --model wgan (layer-norm critic) "
-            "or --model sngan")
-    if loss.unbounded and c.regularizer not in ("gp", "clip") and not model_spec.spectral_norm:
-        raise ConfigError(
-            f"the {c.loss} loss needs a Lipschitz constraint on the critic, but there is none (regularizer "
-            f"{c.regularizer!r}, model {c.model!r} has no spectral norm): add --regularizer gp or clip, "
-            "or use --model sngan")
-    if c.real_label != 1.0 and not loss.has_real_label:
-        raise ConfigError(f"real_label={c.real_label} (label smoothing) has no meaning for the {c.loss} loss, which "
-                          "has no real target; use --real-label 1.0 or a loss with targets (bce, minimax, lsgan)")
-    if not 0.0 < c.real_label <= 1.0:
-        raise ConfigError(f"real_label must lie in (0, 1], got {c.real_label}; use 1.0, or 0.9 for label smoothing")
-    # numbers in range
-    for name in ("lr_g", "lr_d"):
-        value = getattr(c, name)
-        if not (value > 0 and math.isfinite(value)):
-            raise ConfigError(f"{name} must be a positive learning rate, got {value}; try --{name.replace('_', '-')} 2e-4")
-    for name, example in (("epochs", 20), ("batch_size", 128), ("n_points", 10000), ("latent_dim", 100),
-                          ("d_every", 1), ("sample_every", 1), ("grid_size", 64), ("log_every", 10)):
-        if getattr(c, name) < 1:
-            raise ConfigError(f"{name} must be a positive integer, got {getattr(c, name)}; "
-                              f"try --{name.replace('_', '-')} {example}")
-    if c.n_critic < 1:
-        raise ConfigError(f"n_critic must be at least 1 (discriminator steps per generator step), got {c.n_critic}; "
-                          "use 1 for GANs or 5 for WGANs")
-    if c.max_steps is not None and c.max_steps < 1:
-        raise ConfigError(f"max_steps must be a positive number of iterations, got {c.max_steps}; or leave it unset")
-    if c.train_size is not None and c.train_size < c.batch_size:
-        raise ConfigError(f"train_size must hold at least one batch ({c.batch_size} items), got {c.train_size}; "
-                          "raise --train-size or lower --batch-size, or leave it unset to use all the data")
-    if c.fid_every is not None and (c.fid_every < 1 or data_spec.kind != "image"):
-        raise ConfigError(f"fid_every must be a positive number of epochs on an image dataset, got {c.fid_every} "
-                          f"for {c.dataset!r}; e.g. fid_every: 1, or leave it unset")
-    if c.fid_samples < 2:
-        raise ConfigError(f"fid_samples must be at least 2 images, got {c.fid_samples}; e.g. 1000")
-    for name in ("width", "image_size", "threads"):
-        if getattr(c, name) is not None and getattr(c, name) < 1:
-            raise ConfigError(f"{name} must be a positive integer, got {getattr(c, name)}; or leave it unset")
-    if c.reg_weight is not None and not c.reg_weight > 0:
-        raise ConfigError(f"reg_weight must be positive, got {c.reg_weight}; try 10 (or --regularizer none)")
-    if c.clip_value is not None and not c.clip_value > 0:
-        raise ConfigError(f"clip_value must be positive, got {c.clip_value}; try 0.01")
-    if c.betas is not None and (len(c.betas) != 2 or not all(0.0 <= b < 1.0 for b in c.betas)):
-        raise ConfigError(f"betas must be two numbers in [0, 1), got {c.betas}; e.g. --betas 0.5 0.999")
-    if c.ema_decay is not None and not 0.0 < c.ema_decay < 1.0:
-        raise ConfigError(f"ema_decay must lie in (0, 1), got {c.ema_decay}; try 0.999, or leave it unset for no EMA")
-    if c.lr_schedule == "two-stage":
-        if not c.lr_milestones or any(not 0.0 < m < 1.0 for m in c.lr_milestones) or list(c.lr_milestones) != sorted(c.lr_milestones):
-            raise ConfigError(f"lr_milestones must be increasing fractions of training in (0, 1), got {c.lr_milestones}; "
-                              "e.g. [0.5, 0.75]")
-        if not 0.0 < c.lr_gamma < 1.0:
-            raise ConfigError(f"lr_gamma must lie in (0, 1), got {c.lr_gamma}; e.g. 0.1")
 
 
 # -- YAML ------------------------------------------------------------------------------------
@@ -406,7 +340,7 @@ def load_config(path_or_name: str | os.PathLike, **overrides) -> TrainConfig:
     values = read_overrides(path_or_name)
     _check_keys(overrides, "the overrides")
     values.update(overrides)
-    return TrainConfig(**{name: _coerce(name, value) for name, value in values.items()})
+    return TrainConfig(**coerce_values(TrainConfig, values))
 
 
 def config_to_dict(config: TrainConfig) -> dict[str, Any]:
@@ -418,7 +352,7 @@ def config_to_dict(config: TrainConfig) -> dict[str, Any]:
 def config_from_dict(data: dict[str, Any]) -> TrainConfig:
     """Inverse of :func:`config_to_dict`; unknown keys raise ConfigError."""
     _check_keys(data, "the stored config")
-    return TrainConfig(**{name: _coerce(name, value) for name, value in data.items()})
+    return TrainConfig(**coerce_values(TrainConfig, data))
 
 
 def save_config(config: TrainConfig, path: str | os.PathLike) -> Path:
@@ -428,34 +362,3 @@ def save_config(config: TrainConfig, path: str | os.PathLike) -> Path:
     return write_text_atomic(path, "# resolved configuration of this run (gan_course.train.TrainConfig)\n"
                              + yaml.safe_dump(config_to_dict(config), sort_keys=False))
 
-
-def pick_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` -> cuda if available, else mps, else cpu; otherwise the device named."""
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r} asked for but CUDA is not available here; use --device auto or cpu")
-    return torch.device(device)
-
-
-def model_arguments(config: TrainConfig, *, data_shape=None, num_classes: int | None = None) -> dict[str, Any]:
-    """Keyword arguments of ``gan_course.models.build_models`` for a resolved config.
-
-    Without ``data_shape`` / ``num_classes`` they come from the dataset's registry entry
-    (what :func:`~gan_course.train.load_generator` needs without loading the data).
-    """
-    from ..data import dataset_shape, get_spec
-
-    if data_shape is None:
-        data_shape = dataset_shape(config.dataset, image_size=config.image_size)
-    if num_classes is None:
-        num_classes = get_spec(config.dataset).num_classes
-    return {"name": config.model, "data_shape": tuple(data_shape), "num_classes": num_classes,
-            "latent_dim": config.latent_dim, "width": config.width}

@@ -14,8 +14,9 @@ rows and images share one x axis. Tags:
 |---------------------------------------|-----------------|---------------------------------------|
 | ``train/d_loss``, ``train/g_loss``    | each logged step| the step's losses                     |
 | ``train/d_real``, ``train/d_fake``    | each logged step| mean D(x) and D(G(z)) (probabilities for BCE-style losses) |
+| ``train/w_estimate``, ``train/penalty`` | each logged step | critic losses: mean D(x) - mean D(G(z)) without the penalty (the Wasserstein estimate), and the penalty term (gp, r1) apart |
 | ``train/d_grad_norm``, ``train/g_grad_norm`` | each logged step | gradient norms                  |
-| ``epoch/d_loss`` ... ``epoch/d_fake`` | each epoch      | the epoch means                       |
+| ``epoch/d_loss`` ... ``epoch/penalty`` | each epoch     | the epoch means                       |
 | ``lr/d``, ``lr/g``                    | each epoch      | learning rates                        |
 | ``metric/<name>``                     | each epoch      | the per-epoch metric (sliced_wasserstein / energy_distance), and every other number the epoch record carries (``val_fid``, ``kid``, ...) |
 | ``time/epoch_seconds``, ``time/eval_seconds`` | each epoch | training / evaluation seconds of the epoch |
@@ -39,8 +40,9 @@ from torch import Tensor
 from .run_dir import RunDir
 
 SAMPLES_TAG = "samples"
-STEP_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")  # -> train/<key>
-EPOCH_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")  # -> epoch/<key>
+STEP_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "w_estimate", "penalty", "d_grad_norm",
+             "g_grad_norm")  # -> train/<key>
+EPOCH_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "w_estimate", "penalty")  # -> epoch/<key>
 LR_KEYS = {"lr_d": "lr/d", "lr_g": "lr/g"}
 TIME_KEYS = {"epoch_time": "time/epoch_seconds", "eval_time": "time/eval_seconds"}
 NOT_METRICS = {"epoch", "time", "metric", *TIME_KEYS, *EPOCH_KEYS, *LR_KEYS}  # the rest of a record -> metric/<key>

@@ -1,4 +1,10 @@
-"""One trainer for every GAN variant: the loop, the run directory, checkpoints and resuming.
+"""One trainer for every GAN variant: the loop and the steps.
+
+What a run writes is the business of callbacks: :class:`~gan_course.train.run_writer.RunDirWriter`
+(the run directory, always first), :class:`~gan_course.train.tensorboard.TensorBoardLogger`
+and any the caller adds. The checkpoint's contents and resuming are in
+:mod:`gan_course.train.state`; the device, optimisers and models' arguments in
+:mod:`gan_course.train.assembly`; the numbers of an epoch in :mod:`gan_course.train.stats`.
 
 Like minGPT's trainer, it knows nothing about the model it trains: the architecture comes from
 ``gan_course.models.build_models``, the objective from ``gan_course.losses.LOSSES`` and the
@@ -43,25 +49,22 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor
 
-from .. import __version__
-from ..errors import CheckpointError, ConfigError, TrainingDiverged
+from ..errors import ConfigError, TrainingDiverged
 from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalty
-from .checkpoint import load_checkpoint, load_state_checked, save_checkpoint
-from .config import (TRAIN_SUBSET_SEED, TrainConfig, config_from_dict, config_to_dict, model_arguments, pick_device,
-                     resolve, save_config)
+from .assembly import cpu_threads, make_optimizer, model_arguments, pick_device
+from .config import TrainConfig, resolve
 from .ema import EMA
 from .epoch_metric import EpochMetric
 from .history import History
-from .outputs import save_final_plots, save_samples
 from .run_dir import RunDir
+from .run_writer import RunDirWriter
 from .schedules import make_scheduler
-from .state import TRAINING_KEYS, check_same_run, global_rng_state, set_global_rng_state
+from .state import NOISE_SEED_OFFSET, global_rng_state, restore_trainer, set_global_rng_state, trainer_state
+from .stats import CRITIC_VALUES, EPOCH_MEANS, PENALTY_VALUES, STEP_VALUES, EpochStats
 from .validation import ValidationFID
 
 logger = logging.getLogger(__name__)
 
-FUSED_ADAM_DEVICES = ("cpu", "cuda")  # where torch has a fused Adam kernel
-NOISE_SEED_OFFSET = 1  # the noise generator is seeded with seed + 1, the data order with seed
 
 
 @dataclass
@@ -84,13 +87,16 @@ class TrainResult:
 class Trainer:
     """Trains ``config`` (resolved here) on ``data`` (default: ``load_dataset(config.dataset)``).
 
-    Callbacks are objects with optional ``on_step_end(trainer, record)`` (called at every
-    logged step, ``record`` being that row of the history) and ``on_epoch_end(trainer,
-    record)`` (after the epoch's checkpoint is written). A callback may call
+    Callbacks are objects with optional ``on_fit_start(trainer)`` (before the first epoch of
+    this call), ``on_step_end(trainer, record)`` (at every logged step, ``record`` being that
+    row of the history), ``on_epoch_end(trainer, record)`` (after the epoch's checkpoint is
+    written) and ``on_fit_end(trainer)`` (after the last epoch). A callback may call
     :meth:`request_stop`. Useful attributes: ``G``, ``D``, ``ema``, ``opt_g``, ``opt_d``,
     ``history``, ``epoch`` (completed), ``step`` (iterations done), ``run_dir``, ``device``,
-    ``last_samples`` (the last epoch's fixed-noise samples). Unless ``config.tensorboard`` is
-    False, a :class:`~gan_course.train.tensorboard.TensorBoardLogger` is appended to the callbacks.
+    ``last_samples`` (the last epoch's fixed-noise samples), ``improved`` (the last epoch set a
+    new best score). A :class:`~gan_course.train.run_writer.RunDirWriter` comes first; unless
+    ``config.tensorboard`` is False, a :class:`~gan_course.train.tensorboard.TensorBoardLogger`
+    is appended after the caller's callbacks.
     """
 
     def __init__(self, config: TrainConfig, *, data=None, callbacks: Iterable[Any] = (),
@@ -102,7 +108,7 @@ class Trainer:
         self.run_dir = Path(c.out_dir) / c.name
         self.run = RunDir(self.run_dir)  # the names of the run's files
         if data is None:
-            from ..data import load_dataset
+            from ..data import load_dataset, training_subset
 
             data = load_dataset(c.dataset, image_size=c.image_size, n_points=c.n_points, seed=c.seed,
                                 path=c.dataset_path)
@@ -125,7 +131,8 @@ class Trainer:
         self.loss = loss if loss is not None else LOSSES[c.loss]
         self._penalty_fn = penalty if penalty is not None else gradient_penalty
         self._clip_fn = clip if clip is not None else clip_weights
-        self.opt_g, self.opt_d = self._optimizer(self.G, c.lr_g), self._optimizer(self.D, c.lr_d)
+        self.opt_g, self.opt_d = (make_optimizer(c, self.G, c.lr_g, self.device),
+                                  make_optimizer(c, self.D, c.lr_d, self.device))
         self.sched_g, self.sched_d = (make_scheduler(opt, kind=c.lr_schedule, total_steps=c.epochs,
                                                      milestones=c.lr_milestones, gamma=c.lr_gamma)
                                       for opt in (self.opt_g, self.opt_d))
@@ -139,7 +146,8 @@ class Trainer:
         self.best_metric, self.best_epoch = math.inf, None
         self.elapsed = 0.0  # training seconds, restored on resume
         self.partial = False  # the last epoch was cut short (max_steps or request_stop)
-        self.callbacks = list(callbacks)
+        self.improved = False  # the last epoch set a new best score (RunDirWriter then writes best.pt)
+        self.callbacks = [RunDirWriter(), *callbacks]
         if c.tensorboard:  # RUN_DIR/tensorboard/ for `gan-course monitor`
             from .tensorboard import TensorBoardLogger
 
@@ -147,15 +155,11 @@ class Trainer:
         self.last_samples: Tensor | None = None  # the last epoch's fixed-noise samples (n, ...), CPU
         self._penalty = {"gp": self._gradient_penalty, "r1": self._r1_penalty}.get(c.regularizer)
         self._clip = c.clip_value if c.regularizer == "clip" else None
+        self._critic_gap = bool(getattr(self.loss, "critic_gap", False))  # a duck-typed loss may lack it
+        extra = (CRITIC_VALUES if self._critic_gap else ()) + (PENALTY_VALUES if self._penalty is not None else ())
+        self.step_keys, self.epoch_keys = STEP_VALUES + extra, EPOCH_MEANS + extra  # what the history records
         self._stop = False
         self._postfix: dict[str, Any] = {}  # what the progress bar shows after the counts
-
-    def _optimizer(self, module, lr: float) -> torch.optim.Optimizer:
-        c = self.config
-        if c.optimizer == "adam":  # the fused kernel: one call per step instead of one per tensor
-            return torch.optim.Adam(module.parameters(), lr=lr, betas=c.betas,
-                                    fused=self.device.type in FUSED_ADAM_DEVICES)
-        return torch.optim.RMSprop(module.parameters(), lr=lr)
 
     @property
     def checkpoint_path(self) -> Path:
@@ -199,31 +203,33 @@ class Trainer:
             "(lower --lr-d / --lr-g), an unbounded loss without a Lipschitz regulariser (add --regularizer gp), "
             "or exploding gradients. " + kept)
 
-    def _d_step(self, real: Tensor, labels: Tensor | None, stats: dict) -> None:
+    def _d_step(self, real: Tensor, labels: Tensor | None, stats: EpochStats) -> None:
         with torch.no_grad():
             fake = self.G(self._noise(real.shape[0]), labels)  # (B, ...)
         real_out, fake_out = self.D(real, labels), self.D(fake, labels)  # (B,), (B,)
         loss = self.loss.discriminator_loss(real_out, fake_out, self.config.real_label)
+        penalty = None
         if self._penalty is not None:
-            loss = loss + self._penalty(real, fake, labels)
+            penalty = self._penalty(real, fake, labels)  # 0-dim, already weighted
+            loss = loss + penalty
         value = loss.item()
         self._check(value, "discriminator loss")
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
-        if stats["want_d_norm"]:  # once per logging window
-            stats["d_grad_norm"], stats["want_d_norm"] = _grad_norm(self.D), False
+        if stats.want_d_norm:  # once per logging window
+            stats.d_grad_norm, stats.want_d_norm = _grad_norm(self.D), False
         self.opt_d.step()
         if self._clip is not None:
             self._clip_fn(self.D, self._clip)
         real_out, fake_out = real_out.detach(), fake_out.detach()
+        # the critic's estimate mean(D(x)) - mean(D(G(z))) of the raw outputs, without the penalty
+        w_estimate = (real_out.mean() - fake_out.mean()).item() if self._critic_gap else None
         if self.loss.outputs_are_logits:  # report D(x) as a probability
             real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
-        stats["d_loss"], stats["d_real"], stats["d_fake"] = value, real_out.mean().item(), fake_out.mean().item()
-        stats["d_steps"] += 1
-        for key in ("d_loss", "d_real", "d_fake"):
-            stats["sum_" + key] += stats[key]
+        stats.add_d_step(loss=value, real=real_out.mean().item(), fake=fake_out.mean().item(), w_estimate=w_estimate,
+                         penalty=penalty.item() if penalty is not None else None)
 
-    def _g_step(self, batch: int, labels: Tensor | None, stats: dict) -> None:
+    def _g_step(self, batch: int, labels: Tensor | None, stats: EpochStats) -> None:
         self.D.requires_grad_(False)  # no parameter gradients for D: faster, and D cannot change
         try:
             loss = self.loss.g_loss(self.D(self.G(self._noise(batch), labels), labels))
@@ -233,22 +239,18 @@ class Trainer:
             loss.backward()
         finally:
             self.D.requires_grad_(True)
-        if stats["want_g_norm"]:
-            stats["g_grad_norm"], stats["want_g_norm"] = _grad_norm(self.G), False
+        if stats.want_g_norm:
+            stats.g_grad_norm, stats.want_g_norm = _grad_norm(self.G), False
         self.opt_g.step()
         if self.ema is not None:
             self.ema.update(self.G)
-        stats["g_loss"] = value
-        stats["g_steps"] += 1
-        stats["sum_g_loss"] += value
+        stats.add_g_step(loss=value)
 
     # -- one epoch ---------------------------------------------------------------------------
 
-    def _train_epoch(self, bar) -> dict:
+    def _train_epoch(self, bar) -> EpochStats:
         c = self.config
-        stats = {"want_d_norm": True, "want_g_norm": True, "d_steps": 0, "g_steps": 0, "sum_d_loss": 0.0,
-                 "sum_g_loss": 0.0, "sum_d_real": 0.0, "sum_d_fake": 0.0, "d_loss": None, "g_loss": None,
-                 "d_real": None, "d_fake": None, "d_grad_norm": None, "g_grad_norm": None}
+        stats = EpochStats()
         step_callbacks = [cb.on_step_end for cb in self.callbacks if hasattr(cb, "on_step_end")]
         epoch = self.epoch + 1
         start = time.perf_counter()
@@ -264,17 +266,15 @@ class Trainer:
             bar.update(1)
             if self.step % c.log_every == 0:
                 record = {"step": self.step, "epoch": epoch, "time": self.elapsed + time.perf_counter() - start,
-                          **{k: stats[k] for k in ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm",
-                                                   "g_grad_norm")}}
+                          **stats.latest(self.step_keys)}
                 self.history.log_step(**record)
-                stats["d_grad_norm"] = stats["g_grad_norm"] = None
-                stats["want_d_norm"] = stats["want_g_norm"] = True
-                self._postfix.update(d_loss=f"{stats['d_loss']:.3g}" if stats["d_loss"] is not None else "-",
-                                     g_loss=f"{stats['g_loss']:.3g}" if stats["g_loss"] is not None else "-")
+                stats.window_logged()
+                self._postfix.update(d_loss=f"{stats.d_loss:.3g}" if stats.d_loss is not None else "-",
+                                     g_loss=f"{stats.g_loss:.3g}" if stats.g_loss is not None else "-")
                 bar.set_postfix(self._postfix, refresh=False)
                 for callback in step_callbacks:
                     callback(self, record)
-        stats["epoch_time"] = time.perf_counter() - start
+        stats.seconds = time.perf_counter() - start
         return stats
 
     def total_steps_planned(self) -> int:
@@ -283,10 +283,9 @@ class Trainer:
         planned = c.epochs * self.data.steps_per_epoch(c.batch_size)
         return planned if c.max_steps is None else min(planned, c.max_steps)
 
-    def _finish_epoch(self, stats: dict) -> dict:
-        c = self.config
+    def _finish_epoch(self, stats: EpochStats) -> dict:
         self.epoch += 1
-        self.elapsed += stats["epoch_time"]
+        self.elapsed += stats.seconds
         eval_start = time.perf_counter()  # evaluation seconds of this epoch (history "eval_time")
         fake = self.last_samples = self.metric.samples(self.sampler)  # (n, ...) on the CPU
         if not bool(torch.isfinite(fake).all()):
@@ -295,11 +294,9 @@ class Trainer:
         due = self.val_fid is not None and self.val_fid.due(self.epoch, self.finished)
         val_fid = self.val_fid(self.sampler) if due else None
         eval_time = time.perf_counter() - eval_start
-        record = {"epoch": self.epoch,
-                  "d_loss": _mean(stats["sum_d_loss"], stats["d_steps"]), "g_loss": _mean(stats["sum_g_loss"], stats["g_steps"]),
-                  "d_real": _mean(stats["sum_d_real"], stats["d_steps"]), "d_fake": _mean(stats["sum_d_fake"], stats["d_steps"]),
+        record = {"epoch": self.epoch, **stats.means(self.epoch_keys),
                   "lr_d": self.opt_d.param_groups[0]["lr"], "lr_g": self.opt_g.param_groups[0]["lr"],
-                  "metric": metric, "epoch_time": stats["epoch_time"], "time": self.elapsed,
+                  "metric": metric, "epoch_time": stats.seconds, "time": self.elapsed,
                   "val_fid": val_fid, "eval_time": eval_time}
         self.history.log_epoch(**record)
         with warnings.catch_warnings():  # per-epoch schedule: an optimiser may not have stepped yet (n_critic)
@@ -307,25 +304,15 @@ class Trainer:
             self.sched_g.step()
             self.sched_d.step()
         score = metric if self.val_fid is None else val_fid  # what picks best.pt
-        improved = score is not None and score < self.best_metric
-        if improved:
+        self.improved = score is not None and score < self.best_metric
+        if self.improved:
             self.best_metric, self.best_epoch = score, self.epoch
-        state = self.state_dict()
-        save_checkpoint(self.checkpoint_path, state)
-        if improved:
-            save_checkpoint(self.run.best, state)
-        last = self.finished
-        if self.epoch % c.sample_every == 0 or last:
-            save_samples(self._grid(fake), self.run.epoch_samples(self.epoch), real=self.metric.real,
-                         title=f"{c.name}: epoch {self.epoch}")
-        self.history.to_json(self.run.history)
-        self.history.to_csv(self.run.history_csv, steps_path=self.run.history_steps_csv)
-        for callback in self.callbacks:
+        for callback in self.callbacks:  # RunDirWriter first: the files exist before the others run
             if hasattr(callback, "on_epoch_end"):
                 callback.on_epoch_end(self, record)
         return record
 
-    def _grid(self, fake: Tensor) -> Tensor:
+    def sample_grid(self, fake: Tensor) -> Tensor:
         """What ``samples/epoch_XXXX.png`` shows: the first grid_size images, or every 2D point."""
         return fake if fake.dim() == 2 else fake[: self.config.grid_size]
 
@@ -348,7 +335,7 @@ class Trainer:
         """
         started = time.perf_counter()
         if resume:
-            self._resume()
+            restore_trainer(self, self.checkpoint_path)
             if self.finished:
                 logger.warning("run %s is already finished (%d of %d epochs%s); nothing to do. Raise --epochs "
                                "to train longer, or start a new run with --name.", self.run_dir, self.epoch,
@@ -359,21 +346,24 @@ class Trainer:
                 f"{self.run_dir} already holds a training run ({self.checkpoint_path.relative_to(self.run_dir)}); "
                 "continue it with --resume (resume=True), pick another --name, or delete the directory "
                 "(overwrite=True in Python) to start afresh")
-        save_config(self.config, self.run.config)
+        self._call("on_fit_start")
         from tqdm.auto import tqdm
 
         show = self.config.progress if self.config.progress is not None else sys.stderr.isatty()
-        with self._own_global_rng(), _cpu_threads(self.config.threads), tqdm(
+        with self._own_global_rng(), cpu_threads(self.config.threads), tqdm(
                 total=self.total_steps_planned(), initial=self.step, disable=not show, unit="it",
                 desc=self.config.name, dynamic_ncols=True) as bar:
             while not self.finished:
                 record = self._finish_epoch(self._train_epoch(bar))
                 self._postfix.update(epoch=self.epoch, **{self.metric.name: f"{record['metric']:.4g}"})
                 bar.set_postfix(self._postfix)
-            fake = self.metric.samples(self.sampler)
-            save_final_plots(self.run_dir, self.history, discriminator=self.D, real=self.metric.real, fake=fake,
-                             probabilities=self.loss.outputs_are_logits)
+            self._call("on_fit_end")
         return self._result(started)
+
+    def _call(self, hook: str) -> None:
+        for callback in self.callbacks:
+            if hasattr(callback, hook):
+                getattr(callback, hook)(self)
 
     def _result(self, started: float) -> TrainResult:
         final = self.history.epochs["metric"][-1] if len(self.history) else None
@@ -396,83 +386,15 @@ class Trainer:
             self._global_rng = global_rng_state(self.device)
             set_global_rng_state(self.device, callers)
 
-    # -- checkpoints -------------------------------------------------------------------------
-
     def state_dict(self) -> dict:
-        """Everything needed to continue bit-for-bit (see :mod:`gan_course.train.checkpoint`)."""
-        global_rng = global_rng_state(self.device) if self._owns_global_rng else self._global_rng
-        rng = {**global_rng, "data": self.data_rng.get_state(), "noise": self.noise_rng.get_state(),
-               "device": self.device.type}
-        return {"config": config_to_dict(self.config), "data": self.data_info, "epoch": self.epoch,
-                "step": self.step, "generator": self.G.state_dict(), "discriminator": self.D.state_dict(),
-                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
-                "ema": self.ema.state_dict() if self.ema is not None else None, "rng": rng,
-                "history": self.history.state_dict(), "best_metric": self.best_metric,
-                "best_epoch": self.best_epoch, "elapsed": self.elapsed, "partial": self.partial,
-                "finished": self.finished, "gan_course_version": __version__}
-
-    def _resume(self) -> None:
-        path = self.checkpoint_path
-        if not path.is_file():
-            raise CheckpointError(f"cannot resume: no checkpoint at {path}; start the run without --resume "
-                                  "(resume=False), or check --name / --out")
-        state = load_checkpoint(path, map_location=self.device, required=TRAINING_KEYS)
-        check_same_run(self.config, config_from_dict(state["config"]), path)
-        load_state_checked(self.G, state["generator"], what="generator", source=path)
-        load_state_checked(self.D, state["discriminator"], what="discriminator", source=path)
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.sched_g.load_state_dict(state["sched_g"])
-        self.sched_d.load_state_dict(state["sched_d"])
-        if self.ema is not None:
-            self.ema.load_state_dict(state["ema"])
-        rng = state["rng"]
-        self.data_rng.set_state(rng["data"].cpu())
-        if rng.get("device", "cpu") == self.device.type:
-            self._global_rng = {key: rng[key].cpu() for key in ("torch", "cuda") if key in rng}
-            self.noise_rng.set_state(rng["noise"].cpu())
-        else:  # another device's generator states do not fit: go on, but not bit-identically
-            logger.warning("resuming a %s run on %s: the noise stream restarts, so the continuation is not "
-                           "bit-identical to an uninterrupted run", rng.get("device"), self.device.type)
-            self._global_rng["torch"] = rng["torch"].cpu()
-            self.noise_rng.manual_seed(self.config.seed + NOISE_SEED_OFFSET + int(state["step"]))
-        self.history.load_state_dict(state["history"])
-        self.epoch, self.step, self.elapsed = int(state["epoch"]), int(state["step"]), float(state["elapsed"])
-        self.best_metric, self.best_epoch = float(state["best_metric"]), state["best_epoch"]
-        self.partial = bool(state["partial"])
-        logger.info("resuming %s from epoch %d (step %d)", self.run_dir, self.epoch, self.step)
-
-
-@contextmanager
-def _cpu_threads(threads: int | None):
-    """``torch.set_num_threads(threads)`` for the duration (None: leave it), then the old value."""
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+        """Everything needed to continue bit-for-bit (see :mod:`gan_course.train.state`)."""
+        return trainer_state(self)
 
 
 def _grad_norm(module: torch.nn.Module) -> float:
     """L2 norm of all parameter gradients of ``module`` together."""
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0
-
-
-def training_subset(data, n: int):
-    """The first ``n`` items of ``data`` in a shuffle seeded with ``TRAIN_SUBSET_SEED`` (config ``train_size``)."""
-    if n > len(data):
-        raise ConfigError(f"train_size {n} exceeds the {len(data)} items of {data.name!r}; lower --train-size "
-                          "or leave it unset to use all the data")
-    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(TRAIN_SUBSET_SEED))
-    return data.subset(order[:n])
-
-
-def _mean(total: float, count: int) -> float | None:
-    return total / count if count else None
 
 
 def train(config: TrainConfig, *, resume: bool = False, callbacks: Iterable[Any] = (), data=None,

@@ -13,7 +13,7 @@ from gan_course.train import TrainConfig, train
 
 @pytest.fixture
 def ring_run(tmp_path, monkeypatch):
-    monkeypatch.setattr("gan_course.train.trainer.save_final_plots", lambda *args, **kwargs: [])
+    monkeypatch.setattr("gan_course.train.run_writer.save_final_plots", lambda *args, **kwargs: [])
     config = TrainConfig(out_dir=str(tmp_path), name="ring", n_points=256, batch_size=64, epochs=2, width=16,
                          latent_dim=8, progress=False, sample_every=100, threads=1)
     return train(config).run_dir

@@ -87,7 +87,7 @@ def test_compare_end_to_end_writes_every_artefact_and_reuses_finished_runs(tiny_
 
 
 def test_a_member_is_trained_reused_resumed_or_refused_by_its_stored_config(tiny_config, monkeypatch):
-    monkeypatch.setattr("gan_course.train.trainer.save_final_plots", lambda *args, **kwargs: [])
+    monkeypatch.setattr("gan_course.train.run_writer.save_final_plots", lambda *args, **kwargs: [])
     config = resolve(tiny_config(epochs=1))
     assert plan_member(config)[0] == "train"
     train(config)

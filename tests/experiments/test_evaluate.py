@@ -20,8 +20,8 @@ from gan_course.train import TrainConfig, load_generator, train
 @pytest.fixture(autouse=True)
 def no_plots(monkeypatch):
     """Training here only has to leave checkpoints and a history: skip its matplotlib outputs."""
-    monkeypatch.setattr("gan_course.train.trainer.save_final_plots", lambda *args, **kwargs: [])
-    monkeypatch.setattr("gan_course.train.trainer.save_samples", lambda *args, **kwargs: None)
+    monkeypatch.setattr("gan_course.train.run_writer.save_final_plots", lambda *args, **kwargs: [])
+    monkeypatch.setattr("gan_course.train.run_writer.save_samples", lambda *args, **kwargs: None)
 
 
 @pytest.fixture

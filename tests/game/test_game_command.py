@@ -26,8 +26,8 @@ def test_a_missing_or_empty_run_is_refused(tmp_path, capsys):
 
 
 def test_a_2d_run_is_refused_because_the_game_needs_images(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("gan_course.train.trainer.save_final_plots", lambda *args, **kwargs: [])  # not needed here
-    monkeypatch.setattr("gan_course.train.trainer.save_samples", lambda *args, **kwargs: None)
+    monkeypatch.setattr("gan_course.train.run_writer.save_final_plots", lambda *args, **kwargs: [])  # not needed here
+    monkeypatch.setattr("gan_course.train.run_writer.save_samples", lambda *args, **kwargs: None)
     config = TrainConfig(out_dir=str(tmp_path), name="ring", n_points=128, batch_size=64, epochs=1, width=8, latent_dim=4,
                          progress=False, tensorboard=False, threads=1)
     run = train(config, data=load_dataset("ring", n_points=128)).run_dir

@@ -54,5 +54,5 @@ def parameters_of(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 def no_plots(monkeypatch):
     """Skip the matplotlib outputs (samples, final plots) in tests of the loop itself: they cost
     about a second per run and are checked by the run-directory tests."""
-    monkeypatch.setattr("gan_course.train.trainer.save_final_plots", lambda *args, **kwargs: [])
-    monkeypatch.setattr("gan_course.train.trainer.save_samples", lambda *args, **kwargs: None)
+    monkeypatch.setattr("gan_course.train.run_writer.save_final_plots", lambda *args, **kwargs: [])
+    monkeypatch.setattr("gan_course.train.run_writer.save_samples", lambda *args, **kwargs: None)

@@ -8,7 +8,7 @@ import torch
 from gan_course.data import load_dataset
 from gan_course.errors import ConfigError
 from gan_course.train import Trainer, resolve
-from gan_course.train.trainer import training_subset
+from gan_course.data import training_subset
 
 
 def test_the_subset_is_the_first_items_of_one_fixed_shuffle(ring_data):
