@@ -10,11 +10,13 @@
 | ``fields``      | each config field described once: coercion, checks, CLI flags    |
 | ``config_checks`` | the rules between config fields (data, model and loss fit)     |
 | ``assembly``    | pick_device, model_arguments, make_optimizer, cpu_threads        |
-| ``trainer``     | Trainer, train, TrainResult                                      |
+| ``trainer``     | Trainer, train, TrainResult: the loop and the steps              |
+| ``stats``       | EpochStats: one epoch's losses, scores, w_estimate and penalty   |
+| ``run_writer``  | RunDirWriter: the callback that writes the run directory         |
 | ``run_dir``     | RunDir: every file name of a run directory; finding runs and checkpoints |
 | ``history``     | History (per-step / per-epoch columns, JSON and CSV); read_history, the one reader of history.json |
 | ``checkpoint``  | save_checkpoint (atomic), load_checkpoint, load_generator        |
-| ``state``       | RNG states and the checks before a run is resumed                |
+| ``state``       | a checkpoint's contents (trainer_state, restore_trainer), RNG states, resume checks |
 | ``schedules``   | make_scheduler (none, linear, two-stage)                         |
 | ``ema``         | EMA of the generator (Yazici et al. 2019)                        |
 | ``epoch_metric`` | EpochMetric: the per-epoch metric that picks best.pt (energy distance / sliced Wasserstein) |

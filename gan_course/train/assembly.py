@@ -1,5 +1,5 @@
-"""Assembling a run from its resolved configuration: the device, the models' arguments, the
-optimisers and the CPU threads. Not configuration itself: these read a
+"""Assembling a run from its resolved configuration: the device, the training data, the
+models' arguments, the optimisers and the CPU threads. Not configuration itself: these read a
 :class:`~gan_course.train.config.TrainConfig` and build what the trainer (and
 :func:`~gan_course.train.checkpoint.load_models`) needs.
 
@@ -50,6 +50,15 @@ def model_arguments(config, *, data_shape=None, num_classes: int | None = None) 
         num_classes = get_spec(config.dataset).num_classes
     return {"name": config.model, "data_shape": tuple(data_shape), "num_classes": num_classes,
             "latent_dim": config.latent_dim, "width": config.width}
+
+
+def load_training_data(config):
+    """The config's training set: ``load_dataset`` of its dataset, cut to ``train_size`` items when set."""
+    from ..data import load_dataset, training_subset
+
+    data = load_dataset(config.dataset, image_size=config.image_size, n_points=config.n_points, seed=config.seed,
+                        path=config.dataset_path)
+    return training_subset(data, config.train_size) if config.train_size is not None else data
 
 
 def make_optimizer(config, module: torch.nn.Module, lr: float, device: torch.device) -> torch.optim.Optimizer:

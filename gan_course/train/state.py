@@ -1,5 +1,12 @@
 """What a training checkpoint holds beyond the weights, and when a run may be resumed.
 
+Randomness of a run: the data order comes from a private ``torch.Generator`` seeded with
+``seed`` and all noise (z, the penalty's interpolation weights) from another seeded with
+``seed + 1``. Model initialisation and dropout can only use torch's global RNG: the trainer
+seeds it with ``seed`` for the initialisation, keeps that stream as its own, swaps it in while
+training and gives the caller's global state back afterwards, so code around the trainer
+neither disturbs nor is disturbed by it.
+
 A resumed run must end bit-identical to one that was never interrupted (on the CPU with a
 fixed seed). That needs every random stream, not only the weights and optimiser moments:
 torch's global RNG (model initialisation and dropout draw from it, and cannot be given a

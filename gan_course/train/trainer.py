@@ -24,13 +24,8 @@ For iteration ``i`` (counted over the whole run) with a real batch ``x`` (and la
 Conditional models: the labels of the real batch condition the fakes in both steps, so each
 class is generated as often as it occurs in the data.
 
-Randomness: the data order comes from a private ``torch.Generator`` seeded with ``seed`` and
-all noise (z, the penalty's interpolation weights) from another seeded with ``seed + 1``.
-Model initialisation and dropout can only use torch's global RNG: the trainer seeds it with
-``seed`` for the initialisation, keeps that stream as its own, swaps it in while training and
-gives the caller's global state back afterwards, so code around the trainer neither disturbs
-nor is disturbed by it. Every state is saved in each checkpoint, so a resumed run on the CPU
-ends bit-identical to an uninterrupted one.
+Randomness (data order, noise, the trainer's own global stream) and why a resumed run ends
+bit-identical: :mod:`gan_course.train.state`.
 """
 
 from __future__ import annotations
@@ -51,7 +46,7 @@ from torch import Tensor
 
 from ..errors import ConfigError, TrainingDiverged
 from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalty
-from .assembly import cpu_threads, make_optimizer, model_arguments, pick_device
+from .assembly import cpu_threads, load_training_data, make_optimizer, model_arguments, pick_device
 from .config import TrainConfig, resolve
 from .ema import EMA
 from .epoch_metric import EpochMetric
@@ -64,7 +59,6 @@ from .stats import CRITIC_VALUES, EPOCH_MEANS, PENALTY_VALUES, STEP_VALUES, Epoc
 from .validation import ValidationFID
 
 logger = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -107,13 +101,7 @@ class Trainer:
         self.device = pick_device(c.device)
         self.run_dir = Path(c.out_dir) / c.name
         self.run = RunDir(self.run_dir)  # the names of the run's files
-        if data is None:
-            from ..data import load_dataset, training_subset
-
-            data = load_dataset(c.dataset, image_size=c.image_size, n_points=c.n_points, seed=c.seed,
-                                path=c.dataset_path)
-            if c.train_size is not None:
-                data = training_subset(data, c.train_size)
+        data = load_training_data(c) if data is None else data
         self.data = data.to(self.device) if self.device.type == "cuda" else data
         self.data_info = {"shape": list(data.shape), "num_classes": int(data.num_classes)}
         from ..models import build_models

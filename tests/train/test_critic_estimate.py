@@ -13,7 +13,7 @@ from gan_course.data import InMemoryData
 from gan_course.losses import GP_WEIGHT, R1_WEIGHT
 from gan_course.plotting import plot_losses
 from gan_course.train import History, Trainer, train
-from gan_course.train.tensorboard import tensorboard_dir
+from gan_course.train.run_dir import RunDir
 
 REAL_POINT = (0.5, -1.0)  # every real sample
 FAKE_POINT = (-0.25, 3.0)  # every generated sample
@@ -104,7 +104,7 @@ def test_a_trained_critic_keeps_d_loss_equal_to_minus_estimate_plus_penalty(tiny
     assert min(steps["penalty"][i] for i in rows) >= 0.0
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    events = EventAccumulator(str(tensorboard_dir(result.run_dir)), size_guidance={"scalars": 0})
+    events = EventAccumulator(str(RunDir(result.run_dir).tensorboard), size_guidance={"scalars": 0})
     events.Reload()
     for key in ("w_estimate", "penalty"):
         np.testing.assert_allclose([s.value for s in events.Scalars(f"train/{key}")], steps[key], rtol=1e-5)

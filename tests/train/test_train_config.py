@@ -203,24 +203,3 @@ def test_resolve_returns_a_copy():
     resolved = resolve(config)
     assert config.loss is None and resolved is not config
     assert dataclasses.replace(resolved) == resolved
-
-
-def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
-    from gan_course.train import pick_device
-
-    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
-    monkeypatch.setattr("torch.backends.mps.is_available", lambda: False)
-    assert pick_device("auto").type == "cpu"
-    monkeypatch.setattr("torch.backends.mps.is_available", lambda: True)
-    assert pick_device("auto").type == "mps"
-    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
-    assert pick_device("auto").type == "cuda"
-    assert pick_device("cpu").type == "cpu"
-
-
-def test_asking_for_cuda_without_cuda_names_the_fix(monkeypatch):
-    from gan_course.train import pick_device
-
-    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
-    with pytest.raises(ConfigError, match="--device auto or cpu"):
-        pick_device("cuda")
