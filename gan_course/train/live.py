@@ -2,7 +2,7 @@
 
 ``LivePlot(every=N)`` is a trainer callback. Every ``N`` iterations (at the logged steps, see
 ``TrainConfig.log_every``) and once more when the run finishes, it draws one figure, the
-G and D losses so far (Goodfellow et al. 2014, "Generative Adversarial Nets",
+G and D losses so far (and for a critic its Wasserstein estimate and penalty; Goodfellow et al. 2014, "Generative Adversarial Nets",
 https://arxiv.org/abs/1406.2661) beside the generator's samples for fixed noise (images as
 a grid; 2D points as a scatter over the real ones), and shows it through IPython's display
 with a ``display_id``: the first drawing creates the output, later ones update it in place,
@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from ..errors import ConfigError
+from ..plotting.curves import CRITIC_LINES
 from .epoch_metric import generate
 
 DEFAULT_EVERY = 100  # iterations between redraws
@@ -112,8 +113,8 @@ class LivePlot:
         fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
         curves, samples = fig.subplots(1, 2, width_ratios=(3, 2))
         steps = trainer.history.steps
-        for key, label, color in LOSS_LINES:
-            pairs = [(s, v) for s, v in zip(steps["step"], steps[key]) if v is not None]
+        for key, label, color in LOSS_LINES + CRITIC_LINES:  # a critic's estimate and penalty apart
+            pairs = [(s, v) for s, v in zip(steps["step"], steps.get(key, ())) if v is not None]
             if pairs:
                 xs, ys = zip(*pairs)
                 curves.plot(xs, ys, color=color, linewidth=1.0, label=label, gid=key)

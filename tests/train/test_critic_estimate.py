@@ -1,5 +1,5 @@
 """Is the critic's Wasserstein estimate mean D(x) - mean D(G(z)) logged apart from the penalty,
-per step and per epoch, in the history, TensorBoard and the loss plot, with the closed-form
+per step and per epoch, in the history, TensorBoard, the loss plot and the live notebook view, with the closed-form
 value for a known critic, while old histories without these columns still load and plot?"""
 
 from __future__ import annotations
@@ -94,7 +94,10 @@ def test_bce_has_no_estimate_and_r1_logs_its_penalty(tiny_config, constant_point
 def test_a_trained_critic_keeps_d_loss_equal_to_minus_estimate_plus_penalty(tiny_config, ring_data):
     """With a learning MLP critic every logged step obeys d_loss = -w_estimate + penalty, and
     TensorBoard and the loss plot carry both curves."""
-    trainer = Trainer(tiny_config(strategy="wgan-gp", epochs=1), data=ring_data)
+    from gan_course.train import LivePlot
+
+    live = LivePlot(every=100, display=lambda obj, **kwargs: None)
+    trainer = Trainer(tiny_config(strategy="wgan-gp", epochs=1), data=ring_data, callbacks=[live])
     result = trainer.fit()
     steps = result.history.steps
     rows = [i for i, v in enumerate(steps["d_loss"]) if v is not None]
@@ -112,6 +115,8 @@ def test_a_trained_critic_keeps_d_loss_equal_to_minus_estimate_plus_penalty(tiny
                                    rtol=1e-5)
     gids = {line.get_gid() for line in plot_losses(result.history, smooth=0).axes[0].lines}
     assert {"d_loss:raw", "w_estimate:raw", "penalty:raw"} <= gids
+    live_lines = {line.get_gid(): line for line in live.figure.axes[0].lines}  # the notebook's live view
+    np.testing.assert_allclose(live_lines["w_estimate"].get_ydata(), [steps["w_estimate"][i] for i in rows])
 
 
 def test_an_old_history_without_the_columns_loads_plots_and_grows_them(tmp_path):
