@@ -27,7 +27,6 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from ..errors import ConfigError
-from ..plotting.curves import CRITIC_LINES
 from .epoch_metric import generate
 
 DEFAULT_EVERY = 100  # iterations between redraws
@@ -109,6 +108,8 @@ class LivePlot:
     def draw(self, trainer) -> Figure:
         """The figure for the trainer's current state: losses per logged step | samples."""
         from IPython.display import Image
+
+        from ..plotting.curves import CRITIC_LINES  # lazily: plotting reads histories through train
 
         fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
         curves, samples = fig.subplots(1, 2, width_ratios=(3, 2))
