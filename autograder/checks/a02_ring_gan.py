@@ -7,9 +7,11 @@ References: gan_course.data.ring (the ring of COURSE.md 02), gan_course.models.m
 
 The ring is judged with closed-form statistics (half sizes, half centres, radial noise and
 angles; each test allows SIGMAS standard errors or a Kolmogorov-Smirnov distance of
-KS_C / sqrt(n)), so a correct dataset passes for any seed. The networks are judged by
-replaying the student's own Linear weights through the architecture of the contract, in
-eval mode and in train mode with the same dropout masks (same seed, same call order). The
+KS_C / sqrt(n)), so a correct dataset passes for any seed. The networks are judged on
+weights the grader sets: the harness loads seeded non-zero weights into the student's Linear
+layers (a network with all-zero weights would look right whatever its activations), and the
+judge replays those weights through the architecture of the contract, in eval mode and in
+train mode with the same dropout masks (same seed, same call order). The
 steps are judged on a small dropout-free G and D (autograder.harness.a02.step_networks): the
 parameters after one SGD step give the gradient the student stepped on.
 """
@@ -21,7 +23,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.harness.a02 import STEP_LATENT_DIM, step_networks
+from autograder.harness.a02 import STEP_LATENT_DIM, grader_weights, step_networks
 from gan_course.data.ring import RING_NOISE_STD, RING_RADIUS, RING_SHIFT
 from gan_course.losses import SMOOTHED_REAL_LABEL, d_bce, g_bce, g_minimax
 from gan_course.metrics import energy_distance
@@ -135,7 +137,7 @@ def _ring_judge(probes: list[Probe], results: list[dict]) -> None:
 
 
 def _mlp_payload(g: torch.Generator, kwargs: dict, inputs: torch.Tensor) -> dict:
-    return {"kwargs": kwargs, "inputs": inputs, "seed": _seed(g), "dropout_seed": _seed(g)}
+    return {"kwargs": kwargs, "inputs": inputs, "seed": _seed(g), "dropout_seed": _seed(g), "weight_seed": _seed(g)}
 
 
 def _generator_probes(g: torch.Generator) -> list[Probe]:
@@ -185,6 +187,15 @@ def _judge_mlp(name: str, probe: Probe, r: dict, sizes: list[int], dropout: floa
                      ("Tanh", "no output activation: the outputs are unbounded (ring points reach +-20; D returns logits)"),
                      ("BatchNorm1d", "no BatchNorm in this MLP")):
         expect(bad not in types, f"`{name}`: {why}.")
+    # Judged on the grader's weights (autograder.harness.a02.set_grader_weights), never the
+    # student's: with all-zero weights any activation and dropout would give the same outputs.
+    expected = grader_weights([(n_out, n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])], probe.payload["weight_seed"])
+    expect(all(torch.equal(layer["weight"], w) and (layer["bias"] is None or torch.equal(layer["bias"], b))
+               for layer, (w, b) in zip(linears, expected)),
+           f"`{name}` ({probe.label}): the grader loads its own weights into your Linear layers before the forward "
+           "pass, and the layers that ran had other weights. Do not change or re-initialise weights inside forward, "
+           "and call each Linear layer once, in the order you create them.")
+    linears = [{**layer, "weight": w, "bias": None if layer["bias"] is None else b} for layer, (w, b) in zip(linears, expected)]
     x = probe.payload["inputs"]
     out = r["eval_out"]
     expect(out.shape[0] == x.shape[0] and out[0].numel() == sizes[-1] and out.dim() <= 2,

@@ -161,12 +161,33 @@ def ring_dataset_defaults(fn: Callable[..., Any], payload: dict) -> dict:
 # --- make_generator / make_discriminator -------------------------------------------------
 
 
+def grader_weights(shapes: list[tuple[int, int]], seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The (weight, bias) the grader puts into Linear layers of ``(out, in)`` shapes, in order:
+    N(0, 1/in) weights and N(0, 0.1^2) biases from a generator seeded with ``seed`` -- never
+    zero, so every activation and dropout mask shows in the outputs. The judge draws the same."""
+    generator = torch.Generator().manual_seed(int(seed))
+    return [(torch.randn(out, fan_in, generator=generator) / fan_in**0.5, torch.randn(out, generator=generator) * 0.1)
+            for out, fan_in in shapes]
+
+
+def set_grader_weights(model: nn.Module, seed: int) -> None:
+    """Load :func:`grader_weights` into every nn.Linear of ``model`` (module order)."""
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    weights = grader_weights([(m.out_features, m.in_features) for m in linears], seed)
+    with torch.no_grad():
+        for layer, (weight, bias) in zip(linears, weights):
+            layer.weight.copy_(weight)
+            if layer.bias is not None:
+                layer.bias.copy_(bias)
+
+
 def mlp(fn: Callable[..., Any], payload: dict) -> dict:
-    """Build ``fn(**kwargs)`` and run ``inputs`` through it: twice in eval mode (recording the
-    leaf layers called the first time), once in train mode right after
+    """Build ``fn(**kwargs)``, load the grader's weights into its Linear layers
+    (:func:`set_grader_weights`, seed ``weight_seed``), and run ``inputs`` through it: twice in
+    eval mode (recording the leaf layers called the first time), once in train mode right after
     ``torch.manual_seed(dropout_seed)``.
 
-    payload: {"kwargs": dict, "inputs": (B, k) tensor, "seed": int, "dropout_seed": int}.
+    payload: {"kwargs": dict, "inputs": (B, k) tensor, "seed": int, "dropout_seed": int, "weight_seed": int}.
     """
     with isolated_rng(payload["seed"]):
         model = fn(**payload["kwargs"])
@@ -174,6 +195,8 @@ def mlp(fn: Callable[..., Any], payload: dict) -> dict:
             return {"is_module": False, "type": type(model).__name__}
         out: dict[str, Any] = {"is_module": True, "type": type(model).__name__, "forward_error": None}
         x = payload["inputs"].clone()
+        if "weight_seed" in payload:
+            set_grader_weights(model, payload["weight_seed"])
         trace = LeafTrace(model)
         try:
             model.eval()

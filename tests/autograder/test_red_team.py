@@ -31,6 +31,9 @@ from . import attack_fixture as attacks
 from .course_fixture import ASSIGNMENT, CORRECT, TARGET, source_notebook, student_version, with_target, write_course
 
 
+ASSIGNMENT_02 = "02_ring_gan"
+
+
 @pytest.fixture()
 def _bwrap():
     if bwrap_path() is None:
@@ -259,6 +262,15 @@ def test_7_a_forged_tiny_reply_cannot_claim_millions_of_elements(_bwrap, attack)
     assert _grade(getattr(attacks, attack))[f"test_{TARGET}"].status == "unreadable_result"
 
 
+def test_7_the_judge_refuses_to_materialise_a_huge_view():
+    from autograder.checks.base import CheckFailure, expect_close
+
+    view = torch.zeros(1).expand(150_000_000)  # 4 bytes of storage, 1.2 GB as float64
+    with pytest.raises(CheckFailure, match="wrong"):
+        expect_close(view, torch.zeros(3), "wrong")
+    expect_close(torch.zeros(1).expand(3), torch.zeros(3), "a small view is judged as usual")
+
+
 def test_7_decoding_forged_replies_keeps_the_graders_memory_flat():
     """In a fresh interpreter: decode the forged replies (150 million elements on 1 byte, and
     one byte aliased by 5,000 tensors); the peak resident memory may not grow by 64 MiB."""
@@ -286,6 +298,53 @@ def test_7_decoding_forged_replies_keeps_the_graders_memory_flat():
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
     assert run.returncode == 0, run.stderr[-2000:]
     assert int(run.stdout.strip()) < 64 * 1024  # KiB
+
+
+# --- 8. assignment 02's networks, judged on weights the grader sets -----------------------------
+
+
+def _zeroed_mlp(sizes, *, relu: bool, dropout: float, in_forward: bool = False):
+    """An MLP with the contract's Linear sizes; ReLU or LeakyReLU(0.2), optional Dropout; every
+    weight zero (at construction, or again at every forward call)."""
+    from torch import nn
+
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU() if relu else nn.LeakyReLU(0.2))
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+    net = nn.Sequential(*layers)
+    for parameter in net.parameters():
+        nn.init.zeros_(parameter)
+    if in_forward:
+        net.register_forward_pre_hook(lambda module, inputs: [nn.init.zeros_(p) for p in module.parameters()] and None)
+    return net
+
+
+@pytest.mark.parametrize("function", ["make_generator", "make_discriminator"])
+def test_8_a_wrong_network_with_zero_weights_earns_nothing(function):
+    from autograder.checks import CheckFailure, check
+    from gan_course.models.mlp import RING_DISCRIMINATOR_HIDDEN, RING_GENERATOR_HIDDEN
+
+    def sizes(latent_dim=100):
+        return [latent_dim, *RING_GENERATOR_HIDDEN, 2] if function == "make_generator" else [2, *RING_DISCRIMINATOR_HIDDEN, 1]
+
+    def relu_no_dropout(latent_dim=100):
+        return _zeroed_mlp(sizes(latent_dim), relu=True, dropout=0.0)
+
+    def zeroed_in_forward(latent_dim=100):
+        return _zeroed_mlp(sizes(latent_dim), relu=True, dropout=0.0, in_forward=True)
+
+    def right_but_zeroed(latent_dim=100):  # the contract's architecture: zero weights are the grader's to replace
+        return _zeroed_mlp(sizes(latent_dim), relu=False, dropout=0.3 if function == "make_discriminator" else 0.0)
+
+    for wrong, message in ((relu_no_dropout, "LeakyReLU"), (zeroed_in_forward, "other weights")):
+        impl = wrong if function == "make_generator" else (lambda: wrong())
+        with pytest.raises(CheckFailure, match=message):
+            check(ASSIGNMENT_02, function, {function: impl})
+    check(ASSIGNMENT_02, function, {function: right_but_zeroed if function == "make_generator" else (lambda: right_but_zeroed())})
 
 
 # --- 9. a notebook of 100,000 cells, 10. timeouts that multiply --------------------------------
