@@ -554,11 +554,11 @@ display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {
 # $(C, rH, rW)$: the $r^2$ channels belonging to one output channel fill the $r \times r$ positions of
 # each block. With the default initialisation each of those channels has its own random kernel, so even
 # for a constant input the four positions of every $2\times 2$ block get four different constants: a
-# pattern repeating with period $r$, the checkerboard (the student's default amplitude is of order
-# 1). ICNR draws one sub-kernel per output channel and copies it to all $r^2$ channels, so every
+# pattern repeating with period $r$, the checkerboard (the notebook's default amplitude is about 2
+# with seed 0: the four phases differ by twice the output's mean magnitude). ICNR draws one sub-kernel per output channel and copies it to all $r^2$ channels, so every
 # position of a block computes the same convolution: `PixelShuffle(conv(x))` equals nearest-neighbour
-# upsampling of a single convolution, which has no period-$r$ structure (the student's ICNR amplitude
-# is 0 up to rounding, about $10^{-7}$). It fixes the start only: training updates the $r^2$ kernels
+# upsampling of a single convolution, which has no period-$r$ structure (the ICNR amplitude is 0,
+# at most rounding error). It fixes the start only: training updates the $r^2$ kernels
 # separately, so they can drift apart, but starting from the artifact-free solution, where the
 # gradients of the copies are similar, keeps checkerboards small in practice (Aitken et al. 2017).
 #
