@@ -415,14 +415,14 @@ interpolation_strip(torch.stack(strips), labels=labels, title="latent interpolat
 # %% [markdown] nbgrader={"grade": true, "grade_id": "interpolation_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # **Model answer.** A latent $z \sim \mathcal N(0, I_d)$ has $\mathbb E\|z\|^2 = d$, and its norm concentrates
-# at $\sqrt d = 10$ (spread about $1/\sqrt 2 \approx 0.7$): the printed endpoint norms are about 9.95.
+# at $\sqrt d = 10$ (spread about $1/\sqrt 2 \approx 0.7$): the printed mean endpoint norm is 9.99.
 # Two independent latents are almost orthogonal in 100 dimensions, so
 # $\|(z_0 + z_1)/2\|^2 = (\|z_0\|^2 + \|z_1\|^2 + 2 z_0 \cdot z_1)/4 \approx d/2$: the lerp midpoint has norm
-# $\sqrt{d/2} \approx 7.07$, which the printed lerp mean matches, and the norm dips along the whole path
-# (the first pair's row goes from about 10 down to about 7 and back). Slerp moves along the great circle
+# $\sqrt{d/2} \approx 7.07$, which the printed lerp mean (7.05) matches, and the norm dips along the whole
+# path (the first pair's lerp row goes from 9.78 down to 6.10 and back up to 9.16). Slerp moves along the great circle
 # with weights $\sin((1-t)\Omega)/\sin\Omega$ and $\sin(t\Omega)/\sin\Omega$; for endpoints of equal norm
-# this keeps the norm exactly, and for endpoints of nearly equal norm (as here) it stays near 10: its
-# printed midpoint mean is about 9.9. The generator only ever saw latents on the shell of radius about
+# this keeps the norm exactly, and otherwise it moves smoothly between the two norms (the first pair's
+# slerp row goes from 9.78 to 9.16 without a dip): its printed midpoint mean is 10.00. The generator only ever saw latents on the shell of radius about
 # $\sqrt d$; a latent of norm 7 is as unlikely under $\mathcal N(0, I_d)$ as one of norm 13 ($(10-7)/0.7$
 # standard deviations away), so lerp midpoints leave the training distribution and tend to decode to
 # washed-out, lower-contrast or "average" images, while slerp frames keep the look of real samples.
