@@ -81,7 +81,7 @@ class BatchResult:
 
 def known_assignment(assignment: str) -> None:
     """Raise CourseError unless the course has hidden checks for ``assignment``."""
-    from autograder.checks import ASSIGNMENTS
+    from gan_course.course.contract import ASSIGNMENTS
 
     if assignment not in ASSIGNMENTS:
         raise CourseError(f"unknown assignment {assignment!r}; choose one of: {', '.join(ASSIGNMENTS)}")
@@ -95,7 +95,7 @@ _STATE: dict = {}
 def _init_worker(assignment: str, paths: BatchPaths, options: GradingOptions, pool_workers: int = 0) -> None:
     """Build what grading needs in this process (fork or spawn alike); ``pool_workers`` > 0
     in each of a pool's worker processes."""
-    from autograder.checks import checks_for
+    from gan_course.course.checks import checks_for
 
     if pool_workers:
         import torch

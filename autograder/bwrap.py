@@ -7,7 +7,7 @@ further user namespaces), read-only binds of only what Python and torch need (``
 interpreter's prefix, the virtual environment) and the harness, a fresh size-capped tmpfs as
 ``/scratch`` (cwd, ``HOME``, ``TMPDIR``) and another as ``/tmp``, a private 16 MiB ``/dev/shm``, the root
 remounted read-only, ``--die-with-parent`` and ``--new-session``, and a whole new environment.
-The course directory, the solutions, :mod:`autograder.checks`, other submissions, the
+The course directory, the solutions, :mod:`gan_course.course.checks`, other submissions, the
 gradebook and :mod:`gan_course` are simply not there; an installed (not editable) copy of
 ``gan_course`` or ``autograder`` inside a bound directory is hidden under an empty tmpfs, and
 a bind that would contain a protected directory is refused.
@@ -32,6 +32,7 @@ from typing import Iterable, Sequence
 
 import torch
 
+from gan_course.course.contract import BUDGET_VARIABLE, GRADER_BUDGET
 from gan_course.errors import GanCourseError
 
 from . import worker
@@ -39,7 +40,7 @@ from . import worker
 GiB = 1024**3
 MiB = 1024**2
 SCRATCH = "/scratch"  # the only writable directory inside the sandbox
-GRADER_DIR = "/grader"  # read-only: worker.py and autograder/harness/
+GRADER_DIR = "/grader"  # read-only: worker.py and gan_course/course/harness/ (as course_harness/)
 SHM_BYTES = 16 * MiB  # the sandbox's private /dev/shm
 NOBODY = 65534  # uid and gid of the student code inside the sandbox
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`)"
@@ -161,7 +162,7 @@ def bwrap_command(
     if "--size" in help_text:
         args += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--size", str(limits.scratch_bytes)]
     args += ["--tmpfs", SCRATCH, "--chdir", SCRATCH]
-    args += ["--ro-bind", str(harness_dir), f"{GRADER_DIR}/autograder/harness"]
+    args += ["--ro-bind", str(harness_dir), f"{GRADER_DIR}/{worker.HARNESS_PACKAGE}"]
     args += ["--ro-bind", str(worker_file), f"{GRADER_DIR}/worker.py"]
     for key, value in sandbox_environment(SCRATCH).items():
         args += ["--setenv", key, value]
@@ -180,7 +181,7 @@ def sandbox_environment(scratch: str) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": os.path.join(scratch, ".matplotlib"),
-        "GAN_COURSE_BUDGET": "grader",  # gan_course.budget: the autograder's small budget
+        BUDGET_VARIABLE: GRADER_BUDGET,  # gan_course.budget: the autograder's small budget
         "GAN_COURSE_OFFLINE": "1",
     }
 

@@ -1,17 +1,8 @@
 """What the autograder reads from an instructor's nbgrader source notebook.
 
-The course layout (COURSE.md, nbgrader cell metadata schema 3):
-
-- ``solutions/<id>/<id>.ipynb`` is the source notebook, ``assignments/<id>/<id>.ipynb`` the
-  student version that ``nbgrader generate_assignment`` made from it;
-- a graded function's solution cell: ``{"solution": true, "grade": false, "grade_id": "<function>"}``;
-- its test cell: ``{"grade": true, "solution": false, "locked": true, "grade_id":
-  "test_<function>", "points": n}``, visible tests first, then the hidden block between
-  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
-- a written answer: a markdown cell ``{"solution": true, "grade": true, "grade_id": ..., "points": n}``
-  (graded by hand);
-- code the graded functions need (imports, helpers the notebook provides): locked cells
-  tagged ``grader-setup`` in ``metadata.tags``. Nothing else is executed by the grader.
+The layout (which cells count, the ``grader-setup`` tag, ``test_<function>`` cells, the
+hidden-test markers, where the notebooks live) is the course's grading contract,
+:mod:`gan_course.course.contract`; this module only reads a source notebook with it.
 """
 
 from __future__ import annotations
@@ -19,13 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gan_course.course.contract import (
+    ANSWER,
+    SETUP,
+    SOLUTION,
+    TEST,
+    cell_role,
+    cell_source,
+    nbgrader_metadata,
+    release_path,
+    solution_path,
+    tested_function,
+    visible_part,
+)
 from gan_course.errors import GanCourseError
-
-SETUP_TAG = "grader-setup"
-TEST_PREFIX = "test_"
-BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"  # nbgrader's ClearHiddenTests delimiters
-END_HIDDEN = "END HIDDEN TESTS"
-
 
 class CourseError(GanCourseError):
     """An instructor's source notebook is missing or does not follow the course layout."""
@@ -79,43 +77,12 @@ class SourceNotebook:
 
 def source_notebook_path(course_dir: Path, assignment: str) -> Path:
     """``<course>/solutions/<id>/<id>.ipynb``."""
-    return Path(course_dir) / "solutions" / assignment / f"{assignment}.ipynb"
+    return solution_path(course_dir, assignment)
 
 
 def released_notebook_path(course_dir: Path, assignment: str) -> Path:
     """``<course>/assignments/<id>/<id>.ipynb``: the student version."""
-    return Path(course_dir) / "assignments" / assignment / f"{assignment}.ipynb"
-
-
-def nbgrader_metadata(cell) -> dict:
-    """A cell's ``metadata.nbgrader`` (empty when it has none or it is malformed)."""
-    metadata = cell.get("metadata") if isinstance(cell, dict) else None
-    value = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
-def cell_tags(cell) -> list[str]:
-    metadata = cell.get("metadata") if isinstance(cell, dict) else None
-    tags = metadata.get("tags") if isinstance(metadata, dict) else None
-    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
-
-
-def cell_source(cell) -> str:
-    source = cell.get("source", "") if isinstance(cell, dict) else ""
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def visible_part(source: str) -> str:
-    """A test cell without its hidden block, normalised (trailing spaces, blank lines)."""
-    lines, hidden = [], False
-    for line in source.split("\n"):
-        if BEGIN_HIDDEN in line:
-            hidden = True
-        elif END_HIDDEN in line:
-            hidden = False
-        elif not hidden and line.strip():
-            lines.append(line.rstrip())
-    return "\n".join(lines)
+    return release_path(course_dir, assignment)
 
 
 def read_notebook(path: Path):
@@ -130,29 +97,25 @@ def parse_source(notebook, *, assignment: str, path: Path) -> SourceNotebook:
     """The graded structure of a source notebook; raises CourseError when it breaks the layout."""
     setup, solutions, graded, tests = [], {}, [], {}
     for index, cell in enumerate(notebook.cells):
-        meta = nbgrader_metadata(cell)
-        grade_id = meta.get("grade_id")
-        if cell.cell_type == "code" and SETUP_TAG in cell_tags(cell):
+        role = cell_role(cell)
+        grade_id = nbgrader_metadata(cell).get("grade_id")
+        if role == SETUP:
             setup.append(CodeCell(grade_id or f"setup-{len(setup) + 1}", cell_source(cell), index))
-            continue
-        if not grade_id:
-            continue
-        if meta.get("solution") and not meta.get("grade"):
+        elif role == SOLUTION:
             if cell.cell_type != "code":
                 raise CourseError(f"{path}: solution cell {grade_id!r} must be a code cell; fix its cell type")
             solutions[grade_id] = CodeCell(grade_id, cell_source(cell), index)
-        elif meta.get("grade"):
-            points = float(meta.get("points", 0) or 0)
-            if meta.get("solution"):
-                graded.append(GradedCell(grade_id, points, None, index))
-            elif grade_id.startswith(TEST_PREFIX):
-                graded.append(GradedCell(grade_id, points, grade_id[len(TEST_PREFIX):], index))
+        elif role in (TEST, ANSWER):
+            points = float(nbgrader_metadata(cell).get("points", 0) or 0)
+            function = tested_function(grade_id) if role == TEST else None
+            graded.append(GradedCell(grade_id, points, function, index))
+            if role == TEST:
                 tests[grade_id] = visible_part(cell_source(cell))
-            else:
-                raise CourseError(
-                    f"{path}: graded cell {grade_id!r} must be named test_<function> (the test of a graded "
-                    "function) or be a solution cell (a written answer); rename it"
-                )
+        elif nbgrader_metadata(cell).get("grade") and grade_id:
+            raise CourseError(
+                f"{path}: graded cell {grade_id!r} must be named test_<function> (the test of a graded "
+                "function) or be a solution cell (a written answer); rename it"
+            )
     for cell in graded:
         if cell.function is not None and cell.function not in solutions:
             raise CourseError(

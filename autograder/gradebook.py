@@ -48,13 +48,15 @@ from typing import Iterator, Sequence
 
 from traitlets import Dict
 
-from .course import BEGIN_HIDDEN, END_HIDDEN, SourceNotebook, nbgrader_metadata
+from gan_course.course.contract import HIDDEN_BEGIN, HIDDEN_END, nbgrader_metadata
+
+from .course import SourceNotebook
 from .notebook import SAFE_STUDENT_ID
 from .safe_html import clean_feedback_html, safe_notebook_cells
 from .verdict import Verdict, bounded_text
 
 LOG_NAME = "autograder.nbgrader"
-DEFUSED = {delimiter: delimiter.replace(" ", "\u200b ", 1) for delimiter in (BEGIN_HIDDEN, END_HIDDEN)}  # looks the same
+DEFUSED = {delimiter: delimiter.replace(" ", "\u200b ", 1) for delimiter in (HIDDEN_BEGIN, HIDDEN_END)}  # looks the same
 
 
 class NbgraderError(Exception):

@@ -3,7 +3,7 @@
 Student code runs only in the sandbox (:mod:`autograder.sandbox`), one sandbox per
 submission: first the source's ``grader-setup`` cells and the student's solution cells, in
 notebook order, each on its own (a compile error or exception is recorded for that cell);
-then, per graded function, the probes its :class:`~autograder.checks.base.Check` drew from a
+then, per graded function, the probes its :class:`~gan_course.course.checks.base.Check` drew from a
 seed fixed by (assignment, student, function). The sandbox returns plain outputs; the
 verdict is computed here, in the grader's process, by ``Check.judge``. An input transformer,
 a redefined test helper or a monkeypatched torch can only change what happens inside the
@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from gan_course.course.contract import REFERENCE_DELEGATION, delegation_message, is_reference_import, to_python
+
 from .course import CodeCell, SourceNotebook
 from .notebook import InvalidNotebook, Submission, map_cells, read_submission
 from .sandbox import Sandbox, SandboxCrash, SandboxLimits
@@ -47,7 +49,6 @@ from .verdict import (
     NOT_DEFINED,
     NOT_IMPLEMENTED,
     PASSED,
-    REFERENCE_DELEGATION,
     SUBMISSION_TIMEOUT,
     SYNTAX_ERROR,
     TIMEOUT,
@@ -95,24 +96,6 @@ def probe_seed(assignment: str, student: str, function: str, *, salt: str = GRAD
     """A deterministic seed per (assignment, student, function): regrading draws the same probes."""
     digest = hashlib.sha256("\0".join((salt, assignment, student, function)).encode()).digest()
     return int.from_bytes(digest[:6], "big")
-
-
-def to_python(code: str) -> str:
-    """A cell's IPython syntax (``%magic``, ``!shell``) as plain Python calls on ``get_ipython()``."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-    except ImportError:  # pragma: no cover - IPython comes with nbgrader
-        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in code.split("\n"))
-    try:
-        return TransformerManager().transform_cell(code)
-    except Exception:  # noqa: BLE001 - leave it to the compiler to report
-        return code
-
-
-def is_reference_import(error: Mapping) -> bool:
-    """An ImportError of the course library: the solution delegated to the reference."""
-    text = f"{error.get('module', '')} {error.get('message', '')}"
-    return error.get("type") in {"ModuleNotFoundError", "ImportError"} and "gan_course" in text
 
 
 class SandboxStartError(RuntimeError):
@@ -191,7 +174,7 @@ def _cell_problem(function: str, outcome: Mapping, options: GradingOptions) -> t
     """Status and message when a function is missing because its cell failed."""
     kind = outcome.get("kind", "error")
     if kind == "error" and is_reference_import(outcome):
-        return REFERENCE_DELEGATION, _delegation_message(function)
+        return REFERENCE_DELEGATION, delegation_message(function)
     status = CELL_STATUS.get(kind, ERROR)
     detail = {
         SYNTAX_ERROR: f"has a syntax error (line {outcome.get('lineno', '?')}): {outcome.get('message', '')}",
@@ -201,13 +184,6 @@ def _cell_problem(function: str, outcome: Mapping, options: GradingOptions) -> t
         MEMORY_LIMIT: "ran out of memory; graded functions should only build small tensors",
     }.get(status, f"raised {outcome.get('type', 'an exception')}: {outcome.get('message', '')}")
     return status, f"The cell that defines `{function}` {detail}, so `{function}` could not be graded."
-
-
-def _delegation_message(function: str) -> str:
-    return (
-        f"The cell of `{function}` uses the course library `gan_course`. Graded functions must be your own "
-        "implementation (torch, numpy and the notebook's helpers are fine); the library is not available to the grader."
-    )
 
 
 def _submission_timeout_message(function: str, options: GradingOptions) -> str:
@@ -231,7 +207,7 @@ def _probe_problem(result: Mapping) -> str:
 
 def judge_function(check, function: str, session: Session, *, seed: int, options: GradingOptions) -> tuple[str, str]:
     """Run one function's probes in the sandbox and judge them here: (status, message)."""
-    from autograder.checks.base import CheckFailure, raise_for_error
+    from gan_course.course.checks.base import CheckFailure, raise_for_error
 
     probes = check.probes(seed)
     cut = False
@@ -262,7 +238,7 @@ def judge_function(check, function: str, session: Session, *, seed: int, options
             )
         status = _probe_problem(result)
         if status == REFERENCE_DELEGATION:
-            return status, _delegation_message(function)
+            return status, delegation_message(function)
         if status == MEMORY_LIMIT:
             return status, f"`{function}` ran out of memory; it should only build small tensors."
         try:
@@ -304,7 +280,7 @@ def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Ma
                     "Work in the cells you were given; do not delete or replace them."
                 )
             elif function in cells.delegating:
-                status, message = REFERENCE_DELEGATION, _delegation_message(function)
+                status, message = REFERENCE_DELEGATION, delegation_message(function)
             elif function not in checks:
                 verdicts.append(Verdict(graded.grade_id, GRADER_ERROR, None, graded.points, f"no hidden check for `{function}`", notes))
                 continue

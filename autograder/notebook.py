@@ -35,14 +35,15 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import SourceNotebook, cell_source, nbgrader_metadata, visible_part
+from gan_course.course.contract import cell_source, nbgrader_metadata, uses_reference, visible_part
+
+from .course import SourceNotebook
 
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024  # larger submissions are refused, not parsed
 MAX_CELLS = 1000  # cells of a submission (the assignments have about 30)
 MAX_SOURCE_CHARS = 1024 * 1024  # characters of all cell sources together (the assignments: about 20,000)
 MAX_FOLDER_ENTRIES = 10_000  # files and folders scanned in one student folder
 MAX_FOLDER_DEPTH = 8  # nesting of folders in one student folder
-REFERENCE_PACKAGE = re.compile(r"\bgan_course\b")  # a solution cell may not use the reference library
 SAFE_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")  # usable in nbgrader paths, globs and the CSV
 NBGRADER_FOLDERS = frozenset({"submitted", "autograded", "feedback", "source", "release", "downloaded"})
 NBGRADER_FILES = frozenset({"nbgrader_config.py", "gradebook.db"})
@@ -214,7 +215,7 @@ def map_cells(source: SourceNotebook, notebook) -> CellMap:
             continue
         code = cell_source(cell)
         mapped.solutions[function] = code
-        if REFERENCE_PACKAGE.search(code):
+        if uses_reference(code):
             mapped.delegating.add(function)
     for graded in source.graded_cells:
         if graded.manual:

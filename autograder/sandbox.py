@@ -59,7 +59,7 @@ class SandboxCrash(Exception):
 
 
 def _harness_files() -> tuple[Path, Path]:
-    from . import harness
+    from gan_course.course import harness
 
     return Path(harness.__file__).resolve().parent, Path(worker.__file__).resolve()
 
@@ -101,7 +101,7 @@ class Sandbox:
         if self.unsafe:
             self._tmp = tempfile.TemporaryDirectory(prefix="gan-course-unsafe-")
             root = Path(self._tmp.name)
-            shutil.copytree(harness_dir, root / "grader" / "autograder" / "harness", ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(harness_dir, root / "grader" / worker.HARNESS_PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
             shutil.copy(worker_file, root / "grader" / "worker.py")
             (root / "scratch").mkdir()
             env = sandbox_environment(str(root / "scratch"))
@@ -195,7 +195,7 @@ class Sandbox:
 
     def probe(self, function: str, probes: Sequence, *, timeout: float) -> list[dict]:
         """Run every probe (objects with ``harness`` and ``payload``) of ``function``; one
-        plain result dict per probe (see :func:`autograder.harness.run_probe`)."""
+        plain result dict per probe (see :func:`gan_course.course.harness.run_probe`)."""
         command = {"op": "probe", "function": function, "probes": [(p.harness, p.payload) for p in probes]}
         reply = self._call(command, timeout)
         results = reply.get("results") if isinstance(reply, dict) else None

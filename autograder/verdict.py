@@ -35,19 +35,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PASSED = "passed"
-FAILED = "failed"
-NOT_IMPLEMENTED = "not_implemented"
-NOT_DEFINED = "not_defined"
-ERROR = "error"
-SYNTAX_ERROR = "syntax_error"
-TIMEOUT = "timeout"
+from gan_course.course.contract import (  # the statuses of one function: the grading contract
+    CRASHED,
+    ERROR,
+    FAILED,
+    MEMORY_LIMIT,
+    MISSING_CELL,
+    NOT_DEFINED,
+    NOT_IMPLEMENTED,
+    PASSED,
+    REFERENCE_DELEGATION,
+    SYNTAX_ERROR,
+    TIMEOUT,
+)
+
 SUBMISSION_TIMEOUT = "submission_timeout"
-CRASHED = "crashed"
-MEMORY_LIMIT = "memory_limit"
 UNREADABLE = "unreadable_result"
-MISSING_CELL = "missing_cell"
-REFERENCE_DELEGATION = "reference_delegation"
 MANUAL = "manual"
 MISSING_NOTEBOOK = "missing_notebook"
 MISNAMED_NOTEBOOK = "misnamed_notebook"

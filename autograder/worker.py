@@ -12,10 +12,11 @@ materialise a huge stride-0 view. The worker
 
 1. lowers its resource limits (address space, file size, processes, core dumps) before it
    imports anything heavy, so no student code ever runs without them;
-2. imports torch and :mod:`autograder.harness`, says ``ready``, then points stdout and stderr
+2. imports torch and the probe harness (:mod:`gan_course.course.harness`, bound beside this
+   file as the top-level package ``course_harness``), says ``ready``, then points stdout and stderr
    at ``/dev/null`` (gigabytes of student output cost nothing);
 3. answers commands: ``exec`` one cell's code in the shared notebook namespace, ``probe`` a
-   graded function with :func:`autograder.harness.run_probe`, ``exit``.
+   graded function with :func:`gan_course.course.harness.run_probe`, ``exit``.
 
 Replies hold plain data only (tensors, numbers, strings, lists, dicts): the grader decodes
 them with :func:`decode_reply` and judges them in its own process. Nothing here knows
@@ -44,6 +45,7 @@ REPLY_DTYPES = (
     "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
     "uint8", "int8", "int16", "int32", "int64", "bool",
 )
+HARNESS_PACKAGE = "course_harness"  # the name gan_course/course/harness/ has next to this file
 MEMORY_MARKERS = ("can't allocate memory", "cannot allocate memory", "not enough memory", "out of memory")
 
 
@@ -307,7 +309,9 @@ def plain_results(results):
 
 
 def probe(namespace: dict, function: str, probes: list) -> dict:
-    from autograder import harness
+    import importlib
+
+    harness = importlib.import_module(HARNESS_PACKAGE)
 
     results = []
     for harness_name, payload in probes:
@@ -359,7 +363,9 @@ def main(argv: list[str]) -> int:
     import torch  # noqa: F401 - import before reporting ready: a failure shows on stderr
 
     torch.set_num_threads(1)
-    from autograder import harness  # noqa: F401
+    import importlib
+
+    importlib.import_module(HARNESS_PACKAGE)
 
     send(res_fd, {"ready": True, "python": sys.version.split()[0], "torch": str(torch.__version__)})
     devnull = os.open(os.devnull, os.O_RDWR)

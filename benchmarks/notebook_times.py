@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from gan_course.budget import BUDGET_VARIABLE  # noqa: E402
-from gan_course.course_build import solution_path  # noqa: E402
+from gan_course.course.build import solution_path  # noqa: E402
 from tests.course.contract import ASSIGNMENTS  # noqa: E402
 
 TARGET_SECONDS = {"grader": 60.0, "full": 600.0}  # COURSE.md: 60 s under the grader; ~10 min at full budget

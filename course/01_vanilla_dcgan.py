@@ -122,7 +122,7 @@ discriminator_loss(logits, torch.zeros(4)).backward()
 assert logits.grad is not None and torch.isfinite(logits.grad).all(), "the loss must be differentiable in the logits"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("01_vanilla_dcgan", "discriminator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -169,7 +169,7 @@ assert abs(generator_loss(torch.full((8, 1), 1.5)).item() - generator_loss(torch
     "(B, 1) logits must give the same loss as (B,)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("01_vanilla_dcgan", "generator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -198,7 +198,7 @@ assert 0 < logits.grad.abs().max().item() < 1e-3, \
     "when D confidently rejects the fakes (logit -8) the minimax loss is nearly flat: that is its saturation"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("01_vanilla_dcgan", "minimax_generator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -291,7 +291,7 @@ assert abs(real_p - 0.5) < 1e-4, "average the probabilities, not the logits: sig
 assert fake_p < 1e-3, "D(G(z)) is the mean probability of the fake batch"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("01_vanilla_dcgan", "discriminator_scores", globals())
 ### END HIDDEN TESTS
 
@@ -333,7 +333,7 @@ assert torch.all(bn.bias == 0), "BatchNorm shifts (bias) should be zero"
 assert torch.equal(net[3].weight, linear_before), "other modules (here a Linear layer) must be left untouched"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("01_vanilla_dcgan", "dcgan_weights_init", globals())
 ### END HIDDEN TESTS
 

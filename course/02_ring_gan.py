@@ -122,7 +122,7 @@ assert 0.8 < radius_left.std().item() < 1.2, "the radius is 10 + r with r ~ N(0,
 assert abs(len(left) - len(right)) < 0.1 * len(points), "theta ~ U(0, 2 pi): both halves hold about as many points"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("02_ring_gan", "RingDataset", globals())
 ### END HIDDEN TESTS
 
@@ -167,7 +167,7 @@ assert sum(p.numel() for p in make_generator().parameters()) == 112258, \
     "with the default latent_dim=100 the generator has 112258 parameters"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("02_ring_gan", "make_generator", globals())
 ### END HIDDEN TESTS
 
@@ -201,7 +201,7 @@ assert not torch.equal(D(x), D(x)), "in train mode dropout is on: two calls shou
 assert D(x).numel() == 64, "one logit per point"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("02_ring_gan", "make_discriminator", globals())
 ### END HIDDEN TESTS
 
@@ -253,7 +253,7 @@ assert torch.allclose(before - D.weight.detach(), expected_grad, atol=1e-5), \
 assert G.weight.grad is None, "G must receive no gradient in the discriminator step: detach the fakes"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("02_ring_gan", "discriminator_step", globals())
 ### END HIDDEN TESTS
 
@@ -285,7 +285,7 @@ assert torch.allclose(g_before - G.weight.detach(), expected_grad, atol=1e-5), \
 assert torch.equal(D.weight.detach(), d_before), "the generator step must not change D's parameters"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("02_ring_gan", "generator_step", globals())
 ### END HIDDEN TESTS
 
@@ -326,7 +326,7 @@ assert abs(energy_distance(np.zeros((3, 2)), np.full((4, 2), 3.0)) - 2 * math.sq
     "numpy arrays must work too, and the distance is the Euclidean norm over the p coordinates"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("02_ring_gan", "energy_distance", globals())
 ### END HIDDEN TESTS
 
@@ -500,7 +500,7 @@ assert alternating[2].tolist() == [0.75, 0.875], \
 assert gda_trajectory(2.0, -3.0, 0.1, 0).tolist() == [[2.0, -3.0]], "zero steps: the start alone, shape (1, 2)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("02_ring_gan", "gda_trajectory", globals())
 ### END HIDDEN TESTS
 

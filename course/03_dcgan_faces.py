@@ -100,7 +100,7 @@ assert sum(p.numel() for p in make_dcgan_generator().parameters()) == 3576704, \
     "did you keep bias=False in the convolutions?"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("03_dcgan_faces", "make_dcgan_generator", globals())
 ### END HIDDEN TESTS
 
@@ -168,7 +168,7 @@ assert sum(m.weight.numel() for m in make_dcgan_discriminator().modules() if isi
     "with the defaults (channels=3, width=64) the five convolutions hold 2,763,776 weights"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("03_dcgan_faces", "make_dcgan_discriminator", globals())
 ### END HIDDEN TESTS
 
@@ -208,7 +208,7 @@ assert torch.allclose(path[2], torch.tensor([2.0, 0.0])), "the middle of five st
 assert torch.allclose(path[1] - path[0], path[3] - path[2]), "linear interpolants are evenly spaced"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("03_dcgan_faces", "lerp", globals())
 ### END HIDDEN TESTS
 
@@ -243,7 +243,7 @@ assert torch.isfinite(parallel).all() and torch.allclose(parallel[1], torch.tens
     "for parallel vectors sin(omega) = 0: fall back to lerp instead of dividing by zero"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("03_dcgan_faces", "slerp", globals())
 ### END HIDDEN TESTS
 
@@ -282,7 +282,7 @@ again = truncated_noise(2000, 50, 1.0, generator=torch.Generator().manual_seed(0
 assert torch.equal(z, again), "draw every number from `generator`, so the same seed gives the same noise"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("03_dcgan_faces", "truncated_noise", globals())
 ### END HIDDEN TESTS
 

@@ -88,7 +88,7 @@ assert abs(critic_loss(torch.ones(10), torch.zeros(10)).item() - critic_loss(tor
     "average over the batch, do not sum"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "critic_loss", globals())
 ### END HIDDEN TESTS
 
@@ -105,7 +105,7 @@ assert abs(wasserstein_generator_loss(torch.tensor([1.0, 2.0, 6.0])).item() + 3.
 assert wasserstein_generator_loss(torch.full((4, 1), 5.0)).dim() == 0, "return a 0-dim tensor, also for (B, 1) scores"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "wasserstein_generator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -142,7 +142,7 @@ clip_weights(critic, clip_value=0.001)
 assert all(p.abs().max() <= 0.001 for p in critic.parameters()), "use the clip_value argument"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "clip_weights", globals())
 ### END HIDDEN TESTS
 
@@ -204,7 +204,7 @@ assert abs(gradient_penalty(energy, *images, eps=eps).item() - expected.item()) 
     "x_hat = eps * real + (1 - eps) * fake with one eps per sample; the norm runs over all pixels of one sample"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "gradient_penalty", globals())
 ### END HIDDEN TESTS
 
@@ -286,7 +286,7 @@ assert all(p.abs().max() <= 0.05 + 1e-7 for p in critic.parameters()), \
     "with clip_value, every critic parameter ends inside [-c, c]: clip after the step"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "critic_step", globals())
 ### END HIDDEN TESTS
 
@@ -316,7 +316,7 @@ assert hinge_discriminator_loss(torch.full((4,), 5.0), torch.full((4,), -5.0)).i
     "samples beyond the margin cost nothing: that is the hinge"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "hinge_discriminator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -333,7 +333,7 @@ assert abs(hinge_generator_loss(torch.tensor([-1.0, 3.0])).item() + 1.0) < 1e-6,
     "-mean(fake) = -1 (no relu here: the generator keeps pushing)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "hinge_generator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -379,7 +379,7 @@ sigma = torch.linalg.matrix_norm(net[3].weight.detach(), ord=2).item()
 assert abs(sigma - 1.0) < 0.05, "after a few forward passes the normalised weight's largest singular value is 1"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("04_wgan_sngan", "add_spectral_norm", globals())
 ### END HIDDEN TESTS
 

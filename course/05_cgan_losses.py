@@ -84,7 +84,7 @@ assert abs(lsgan_discriminator_loss(torch.full((4, 1), 0.9), torch.zeros(4, 1), 
     "with real_label=0.9 the real target is 0.9; (B, 1) outputs work the same"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("05_cgan_losses", "lsgan_discriminator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -104,7 +104,7 @@ lsgan_generator_loss(far).backward()
 assert abs(far.grad.item() - 99.0) < 1e-4, "the gradient grows with the distance to the target: it never saturates"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("05_cgan_losses", "lsgan_generator_loss", globals())
 ### END HIDDEN TESTS
 
@@ -134,7 +134,7 @@ assert torch.equal(x[:, 4:], torch.eye(10)[[0, 2, 9]]), "then the one-hot encodi
 assert conditional_input(z, torch.tensor([1, 1, 2]), num_classes=3).shape == (3, 7), "use num_classes"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("05_cgan_losses", "conditional_input", globals())
 ### END HIDDEN TESTS
 
@@ -184,7 +184,7 @@ assert features.grad is not None and embedding.weight.grad is not None and head.
     "keep the graph: the discriminator's features, head and embedding all learn through these logits"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("05_cgan_losses", "projection_logits", globals())
 ### END HIDDEN TESTS
 
@@ -248,7 +248,7 @@ assert abs(big.weight.std().item() - math.sqrt(2 / fan_in)) < 0.01, \
     "draw the sub-kernel with nn.init.kaiming_normal_ (std sqrt(2 / fan_in))"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("05_cgan_losses", "icnr_", globals())
 ### END HIDDEN TESTS
 
@@ -318,7 +318,7 @@ assert abs(frechet_distance(torch.zeros(d), torch.eye(d), torch.ones(d), torch.e
     "torch tensors must work too"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("05_cgan_losses", "frechet_distance", globals())
 ### END HIDDEN TESTS
 
@@ -365,7 +365,7 @@ assert abs(kernel_inception_distance(torch.as_tensor(a), torch.as_tensor(b)) - k
     "torch tensors must give the same value"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
-from autograder.checks import check
+from gan_course.course.checks import check
 check("05_cgan_losses", "kernel_inception_distance", globals())
 ### END HIDDEN TESTS
 

@@ -22,11 +22,22 @@ import sys
 import tempfile
 from pathlib import Path
 
+from gan_course.course.contract import (
+    BUDGET_VARIABLE,
+    GRADER_BUDGET,
+    SETUP,
+    SOLUTION,
+    TEST,
+    cell_role,
+    cell_source,
+    nbgrader_metadata,
+    split_test,
+    tested_function,
+    to_python,
+)
 from gan_course.errors import GanCourseError
 
 DEFAULT_TIMEOUT = 120.0  # seconds for the whole check
-SETUP_TAG = "grader-setup"
-TEST_PREFIX = "test_"
 MAX_MESSAGE = 300  # characters of an assertion message shown per function
 SYMBOLS = {"passed": "PASS", "failed": "FAIL", "not_implemented": "TODO", "error": "ERROR", "no_test": "----", "not_run": "----"}
 
@@ -35,46 +46,21 @@ class NotebookError(GanCourseError):
     """The notebook to check cannot be read or has no graded cells."""
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _nbgrader(cell: dict) -> dict:
-    meta = cell.get("metadata", {}) if isinstance(cell.get("metadata"), dict) else {}
-    value = meta.get("nbgrader", {})
-    return value if isinstance(value, dict) else {}
-
-
-def _without_hidden_tests(source: str) -> str:
-    lines, hidden = [], False
-    for line in source.split("\n"):
-        if "BEGIN HIDDEN TESTS" in line:
-            hidden = True
-        elif "END HIDDEN TESTS" in line:
-            hidden = False
-        elif not hidden:
-            lines.append(line)
-    return "\n".join(lines)
-
-
 def plan(notebook: dict) -> tuple[list[dict], list[str]]:
     """The cells to run, in notebook order (``{"kind", "name", "code"}``), and the graded
     functions. Kinds: ``setup``, ``solution`` (name = function), ``test`` (name = function)."""
     steps, functions = [], []
     for cell in notebook.get("cells", []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        meta, tags = _nbgrader(cell), cell.get("metadata", {}).get("tags", []) or []
-        grade_id = meta.get("grade_id")
-        if SETUP_TAG in tags:
-            steps.append({"kind": "setup", "name": grade_id or "setup", "code": _source(cell)})
-        elif meta.get("solution") and not meta.get("grade") and grade_id:
-            steps.append({"kind": "solution", "name": grade_id, "code": _source(cell)})
-        elif meta.get("grade") and not meta.get("solution") and str(grade_id).startswith(TEST_PREFIX):
-            function = grade_id[len(TEST_PREFIX):]
+        role = cell_role(cell)
+        grade_id = nbgrader_metadata(cell).get("grade_id")
+        if role == SETUP:
+            steps.append({"kind": "setup", "name": grade_id or "setup", "code": cell_source(cell)})
+        elif role == SOLUTION and cell.get("cell_type") == "code":
+            steps.append({"kind": "solution", "name": grade_id, "code": cell_source(cell)})
+        elif role == TEST:
+            function = tested_function(grade_id)
             functions.append(function)
-            steps.append({"kind": "test", "name": function, "code": _without_hidden_tests(_source(cell))})
+            steps.append({"kind": "test", "name": function, "code": split_test(cell_source(cell))[0]})
     return steps, functions
 
 
@@ -91,15 +77,6 @@ def read_notebook(path: Path) -> dict:
 
 
 # --- the child process: runs the student's cells ----------------------------------------------
-
-
-def _to_python(code: str) -> str:
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return TransformerManager().transform_cell(code)
-    except Exception:  # noqa: BLE001 - no IPython, or untransformable: strip magics by hand
-        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in code.split("\n"))
 
 
 def _describe(error: BaseException) -> tuple[str, str]:
@@ -125,7 +102,7 @@ def child_main() -> None:
     with open(results_path, "a", encoding="utf-8") as results:
         for step in steps:
             try:
-                exec(compile(_to_python(step["code"]), f"<{step['kind']} {step['name']}>", "exec"), namespace)
+                exec(compile(to_python(step["code"]), f"<{step['kind']} {step['name']}>", "exec"), namespace)
                 outcome = ("passed", "")
             except BaseException as error:  # noqa: BLE001 - SystemExit included: report, go on
                 outcome = _describe(error)
@@ -149,7 +126,7 @@ def run_check(notebook_path: Path, *, timeout: float = DEFAULT_TIMEOUT) -> list[
     steps, functions = plan(notebook)
     if not functions:
         raise NotebookError(f"{notebook_path} has no graded test cells (nbgrader test_<name> cells): is it an assignment notebook?")
-    env = dict(os.environ, GAN_COURSE_BUDGET="grader", MPLBACKEND="Agg")
+    env = dict(os.environ, MPLBACKEND="Agg", **{BUDGET_VARIABLE: GRADER_BUDGET})
     with tempfile.TemporaryDirectory(prefix="gan-course-check-") as tmp:
         results_path = Path(tmp) / "results.jsonl"
         results_path.touch()

@@ -6,7 +6,7 @@ For instructors::
     gan-course course build --check    # exit 1 when the committed trees are out of date (CI)
     gan-course course build --dry-run  # read and validate the sources, write nothing
 
-See :mod:`gan_course.course_build`.
+See :mod:`gan_course.course.build`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ EXIT_STALE = 1  # --check found out-of-date files
 
 
 def add_parser(subparsers) -> None:
-    from gan_course.course_build import ASSIGNMENTS
+    from gan_course.course.contract import ASSIGNMENTS
 
     parser = subparsers.add_parser(
         "course",
@@ -49,7 +49,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gan_course.course_build import ASSIGNMENTS, build
+    from gan_course.course.build import build
+    from gan_course.course.contract import ASSIGNMENTS
 
     assignments = tuple(args.assignment or ASSIGNMENTS)
     report = build(course_dir=args.course_dir, assignments=assignments, check=args.check, dry_run=args.dry_run)

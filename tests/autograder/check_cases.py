@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from autograder.checks import CheckFailure, check, checks_for
+from gan_course.course.checks import CheckFailure, check, checks_for
 
 NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")  # a decimal number printed in a message
 
@@ -44,7 +44,7 @@ def assert_replies_load_with_weights_only(assignment: str, correct: dict, helper
     import torch
 
     from autograder import worker
-    from autograder.checks import DEFAULT_SEED, LocalRunner
+    from gan_course.course.checks import DEFAULT_SEED, LocalRunner
 
     def same_data(a, b) -> bool:
         if isinstance(a, torch.Tensor):
@@ -71,4 +71,4 @@ def assert_harness_free_of_answers(module) -> None:
     import inspect
 
     source = inspect.getsource(module)
-    assert "gan_course" not in source and "autograder.checks" not in source
+    assert "gan_course" not in source and "autograder" not in source

@@ -40,7 +40,7 @@ GENERATOR_SOLUTION = '''def generator_loss(fake_logits):
 
 def _test(function: str, visible: str) -> str:
     return (
-        f"{visible}\n### BEGIN HIDDEN TESTS\nfrom autograder.checks import check\n"
+        f"{visible}\n### BEGIN HIDDEN TESTS\nfrom gan_course.course.checks import check\n"
         f'check("{ASSIGNMENT}", "{function}", globals())\n### END HIDDEN TESTS'
     )
 

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from autograder.checks import ASSIGNMENTS
+from gan_course.course.checks import ASSIGNMENTS
 from gan_course.cli import main
 from gan_course.paths import source_checkout
 

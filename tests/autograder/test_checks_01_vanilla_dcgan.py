@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.checks import DEFAULT_SEED, CheckFailure, LocalRunner, check, checks_for
+from gan_course.course.checks import DEFAULT_SEED, CheckFailure, LocalRunner, check, checks_for
 
 from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
                           assert_unanswered_functions_fail)
@@ -417,7 +417,7 @@ def test_harness_replies_load_with_weights_only():
 
 def test_harness_imports_neither_gan_course_nor_the_checks():
     """The harness runs next to student code: does it stay free of answers and grader code?"""
-    from autograder.harness import a01
+    from gan_course.course.harness import a01
 
     assert_harness_free_of_answers(a01)
 

@@ -20,7 +20,7 @@ from scipy.spatial.distance import cdist as scipy_cdist
 from torch import nn
 from torch.utils.data import Dataset
 
-from autograder.checks import DEFAULT_SEED, CheckFailure, check, checks_for
+from gan_course.course.checks import DEFAULT_SEED, CheckFailure, check, checks_for
 
 from . import cases_gda_trajectory as gda
 from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
@@ -594,7 +594,7 @@ def test_checks_leave_the_callers_random_state_alone():
 
 def test_ring_statistics_accept_the_reference_sampler_for_many_seeds():
     """Are the ring's statistical thresholds loose enough that correct data never fails?"""
-    from autograder.checks.a02_ring_gan import RING_N, _judge_ring_distribution
+    from gan_course.course.checks.a02_ring_gan import RING_N, _judge_ring_distribution
     from gan_course.data.ring import sample_ring
 
     for seed in range(200):
@@ -608,6 +608,6 @@ def test_harness_replies_load_with_weights_only():
 
 def test_harness_imports_neither_gan_course_nor_the_checks():
     """The harness runs next to student code: does it stay free of answers and grader code?"""
-    from autograder.harness import a02
+    from gan_course.course.harness import a02
 
     assert_harness_free_of_answers(a02)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from scipy.stats import truncnorm
 from torch import nn
 
-from autograder.checks import DEFAULT_SEED, CheckFailure, check, checks_for
+from gan_course.course.checks import DEFAULT_SEED, CheckFailure, check, checks_for
 
 from . import cases_dcgan_discriminator as discriminator
 from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
@@ -375,7 +375,7 @@ def test_parallel_probes_are_exactly_parallel():
 
 def test_noise_statistics_accept_the_reference_sampler_for_many_seeds():
     """Are the truncated-normal thresholds loose enough that a correct sampler never fails?"""
-    from autograder.checks.a03_dcgan_faces import _judge_noise_statistics
+    from gan_course.course.checks.a03_dcgan_faces import _judge_noise_statistics
     from gan_course.latent import truncated_noise as reference
 
     for seed in range(100):
@@ -386,7 +386,7 @@ def test_noise_statistics_accept_the_reference_sampler_for_many_seeds():
 
 def test_truncated_moments_match_a_large_sample():
     """Are the closed-form E z^2 and E z^4 of the truncated normal right?"""
-    from autograder.checks.a03_dcgan_faces import truncated_moments
+    from gan_course.course.checks.a03_dcgan_faces import truncated_moments
 
     z = torch.tensor(truncnorm.rvs(-1.3, 1.3, size=400_000, random_state=0))
     m2, m4, mass = truncated_moments(1.3)
@@ -401,6 +401,6 @@ def test_harness_replies_load_with_weights_only():
 
 def test_harness_imports_neither_gan_course_nor_the_checks():
     """The harness runs next to student code: does it stay free of answers and grader code?"""
-    from autograder.harness import a03
+    from gan_course.course.harness import a03
 
     assert_harness_free_of_answers(a03)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from autograder.checks import CheckFailure, LocalRunner, check, checks_for
+from gan_course.course.checks import CheckFailure, LocalRunner, check, checks_for
 
 from .check_cases import numbers, same
 

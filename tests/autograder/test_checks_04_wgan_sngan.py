@@ -18,8 +18,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as new_spectral_norm
 
-from autograder import harness
-from autograder.checks import CheckFailure, LocalRunner, check, checks_for
+from gan_course.course import harness
+from gan_course.course.checks import CheckFailure, LocalRunner, check, checks_for
 
 from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
                           assert_unanswered_functions_fail, numbers, same)
@@ -546,7 +546,7 @@ def test_harness_replies_load_with_weights_only():
 
 def test_harness_imports_neither_gan_course_nor_the_checks():
     """The harness runs next to student code: does it stay free of answers and grader code?"""
-    from autograder.harness import a04
+    from gan_course.course.harness import a04
 
     assert_harness_free_of_answers(a04)
 
@@ -584,8 +584,8 @@ def test_failures_name_the_specific_mistake(function, impl, expected):
 
 def test_spectral_norm_probes_have_a_clear_spectral_gap():
     """Are the probe weights built so that a dozen power iterations converge (sigma_2 / sigma_1 small)?"""
-    from autograder.checks.a04_wgan_sngan import _sn_probes, weight_matrix
-    from autograder.harness.a04 import build_model
+    from gan_course.course.checks.a04_wgan_sngan import _sn_probes, weight_matrix
+    from gan_course.course.harness.a04 import build_model
 
     for probe in _sn_probes(torch.Generator().manual_seed(5)):
         types = {p: type(m).__name__ for p, m in build_model(probe.label).named_modules()}
@@ -598,10 +598,10 @@ def test_harness_modules_import_neither_gan_course_nor_the_checks():
     """The harness runs next to student code: does it stay free of answers and grader code?"""
     import inspect
 
-    from autograder.harness import a04
+    from gan_course.course.harness import a04
 
     source = inspect.getsource(a04)
-    assert "gan_course" not in source and "autograder.checks" not in source
+    assert "gan_course" not in source and "autograder" not in source
     assert harness.resolve("a04.gradient_penalty") is a04.gradient_penalty
 
 

@@ -19,11 +19,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.checks import CheckFailure, LocalRunner, check, checks_for
+from gan_course.course.checks import CheckFailure, LocalRunner, _fid_kid, check, checks_for
 
 from .check_cases import (assert_harness_free_of_answers, assert_replies_load_with_weights_only,
                           assert_unanswered_functions_fail, numbers, same)
-from autograder.checks import _fid_kid
+
 from .test_checks_05_projection import projection_logits
 
 ASSIGNMENT = "05_cgan_losses"
@@ -439,9 +439,9 @@ def test_wrong_implementation_fails_without_giving_the_answer(function, label, i
     ("lsgan_discriminator_loss", "gan_course.losses:d_lsgan"),
     ("lsgan_generator_loss", "gan_course.losses:g_lsgan"),
     ("icnr_", "gan_course.models.init:icnr_"),
-    ("frechet_distance", "autograder.checks._fid_kid:frechet_distance"),
-    ("kernel_inception_distance", "autograder.checks._fid_kid:kernel_inception_distance"),
-    ("conditional_input", "autograder.checks.a05_cgan_losses:conditional_input_reference"),
+    ("frechet_distance", "gan_course.course.checks._fid_kid:frechet_distance"),
+    ("kernel_inception_distance", "gan_course.course.checks._fid_kid:kernel_inception_distance"),
+    ("conditional_input", "gan_course.course.checks.a05_cgan_losses:conditional_input_reference"),
 ])
 def test_the_library_reference_passes_the_check(function, reference):
     """Do the library's (and the grader's private) references pass their own checks?"""
@@ -463,7 +463,7 @@ def test_harness_replies_load_with_weights_only():
 
 def test_harness_imports_neither_gan_course_nor_the_checks():
     """The harness runs next to student code: does it stay free of answers and grader code?"""
-    from autograder.harness import a05
+    from gan_course.course.harness import a05
 
     assert_harness_free_of_answers(a05)
 
@@ -541,7 +541,7 @@ def test_kid_reference_matches_a_loop_and_is_unbiased():
 
 def test_icnr_probes_separate_kaiming_from_its_usual_confusions():
     """With C != C_in in every probe, do fan_out and xavier give a spread far from kaiming's?"""
-    from autograder.checks.a05_cgan_losses import _ICNR_CASES, STD_TOLERANCE
+    from gan_course.course.checks.a05_cgan_losses import _ICNR_CASES, STD_TOLERANCE
 
     for _, (channels, in_channels, k), _, _, _ in _ICNR_CASES:
         fan_in, fan_out = in_channels * k * k, channels * k * k
@@ -552,10 +552,10 @@ def test_icnr_probes_separate_kaiming_from_its_usual_confusions():
 def test_harness_module_imports_neither_gan_course_nor_the_checks():
     import inspect
 
-    from autograder.harness import a05
+    from gan_course.course.harness import a05
 
     source = inspect.getsource(a05)
-    assert "gan_course" not in source and "autograder.checks" not in source
+    assert "gan_course" not in source and "autograder" not in source
 
 
 # --- helpers: the expected values a message must not reveal ----------------------------------

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checks import CheckFailure, LocalRunner, check, checks_for
+from gan_course.course.checks import CheckFailure, LocalRunner, check, checks_for
 
 from .check_cases import numbers, same
 

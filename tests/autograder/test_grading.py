@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder.checks import checks_for
-from autograder.checks.base import Check, CheckFailure, Probe
+from gan_course.course.checks import checks_for
+from gan_course.course.checks.base import Check, CheckFailure, Probe
 from autograder.course import parse_source
 from autograder.grading import GradingOptions, grade_notebook, probe_seed, to_python
 from autograder.sandbox import bwrap_path

@@ -7,7 +7,7 @@ import copy
 import nbformat
 from nbformat.v4 import new_code_cell, new_output
 
-from autograder.course import nbgrader_metadata
+from gan_course.course.contract import nbgrader_metadata
 from autograder.gradebook import repair_submission, verdict_outputs
 from autograder.verdict import Verdict
 

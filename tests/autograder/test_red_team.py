@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from autograder import worker
-from autograder.checks import checks_for
+from gan_course.course.checks import checks_for
 from autograder.course import parse_source, read_source
 from autograder.grading import GradingOptions, grade_notebook, grade_submission
 from autograder.notebook import MAX_CELLS, find_submissions, read_submission
@@ -55,7 +55,7 @@ def test_1_the_sandbox_sees_none_of_the_graders_environment(_bwrap, monkeypatch)
     """Student code reads /proc/1/environ (bubblewrap itself) and its own environment: no
     variable of the grader's may be there, only the sandbox's fixed set."""
     from autograder.bwrap import SCRATCH, sandbox_environment
-    from autograder.checks.base import Probe
+    from gan_course.course.checks.base import Probe
     from autograder.sandbox import BWRAP_ENVIRONMENT
 
     monkeypatch.setenv("GRADER_API_TOKEN", "s3cr3t-value-that-must-not-leak")
@@ -263,7 +263,7 @@ def test_7_a_forged_tiny_reply_cannot_claim_millions_of_elements(_bwrap, attack)
 
 
 def test_7_the_judge_refuses_to_materialise_a_huge_view():
-    from autograder.checks.base import CheckFailure, expect_close
+    from gan_course.course.checks.base import CheckFailure, expect_close
 
     view = torch.zeros(1).expand(150_000_000)  # 4 bytes of storage, 1.2 GB as float64
     with pytest.raises(CheckFailure, match="wrong"):
@@ -325,7 +325,7 @@ def _zeroed_mlp(sizes, *, relu: bool, dropout: float, in_forward: bool = False):
 
 @pytest.mark.parametrize("function", ["make_generator", "make_discriminator"])
 def test_8_a_wrong_network_with_zero_weights_earns_nothing(function):
-    from autograder.checks import CheckFailure, check
+    from gan_course.course.checks import CheckFailure, check
     from gan_course.models.mlp import RING_DISCRIMINATOR_HIDDEN, RING_GENERATOR_HIDDEN
 
     def sizes(latent_dim=100):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder.checks.base import Probe
+from gan_course.course.checks.base import Probe
 from autograder.bwrap import GiB, SandboxLimits, SandboxUnavailable, bwrap_command, bwrap_path, hidden_packages, require_sandbox
 from autograder.sandbox import Sandbox, SandboxCrash
 from gan_course.paths import source_checkout
@@ -47,7 +47,7 @@ def secrets(tmp_path_factory) -> dict[str, Path]:
     gradebook.parent.mkdir(parents=True)
     gradebook.write_bytes(b"SQLite format 3\0")
     return {
-        "hidden checks": REPO / "autograder" / "checks" / "base.py",
+        "hidden checks": REPO / "gan_course" / "course" / "checks" / "base.py",
         "reference library": REPO / "gan_course" / "losses" / "bce.py",
         "another submission": other,
         "gradebook": gradebook,
@@ -197,7 +197,7 @@ def test_a_probe_that_hangs_times_out():
 def test_the_sandbox_refuses_to_expose_a_protected_directory():
     """A Python environment inside the course directory would expose the course: refused."""
     _require_bwrap()
-    harness = REPO / "autograder" / "harness"
+    harness = REPO / "gan_course" / "course" / "harness"
     with pytest.raises(SandboxUnavailable, match="expose"):
         bwrap_command(require_sandbox(), harness_dir=harness, worker_file=REPO / "autograder" / "worker.py", limits=SandboxLimits(), protected=[Path(torch.__file__).parents[2]])
 

@@ -7,7 +7,8 @@ import copy
 import nbformat
 import pytest
 
-from autograder.course import CourseError, parse_source, visible_part
+from autograder.course import CourseError, parse_source
+from gan_course.course.contract import visible_part
 from autograder.notebook import InvalidNotebook, find_submissions, map_cells, read_submission
 
 from .course_fixture import ASSIGNMENT, source_notebook, student_version

@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 from gan_course import paths
-from gan_course.course_build import ASSIGNMENTS, release_path, solution_path
+from gan_course.course.build import release_path, solution_path
+from gan_course.course.contract import ASSIGNMENTS, SETUP_TAG, cell_source, nbgrader_metadata, split_test
 
 FUNCTIONS = {
     "01_vanilla_dcgan": {
@@ -65,9 +66,7 @@ WRITTEN_ANSWERS = {
     "04_wgan_sngan": ("comparison_answer", "wasserstein_fid_answer", "clipping_answer"),
     "05_cgan_losses": ("strategy_answer", "lsgan_answer", "icnr_answer"),
 }
-SETUP_TAG = "grader-setup"
 SETUP_MODULES = {"math", "numpy", "scipy", "scipy.linalg", "torch", "torch.nn", "torch.nn.functional", "torch.utils.data"}
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
 def course_root() -> Path:
@@ -88,12 +87,8 @@ def released(assignment: str) -> dict:
     return load(release_path(assignment, course_dir=course_root()))
 
 
-def text(cell: dict) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-
-
-def meta(cell: dict) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
+text = cell_source
+meta = nbgrader_metadata
 
 
 def by_grade_id(notebook: dict) -> dict[str, tuple[int, dict]]:
@@ -102,13 +97,6 @@ def by_grade_id(notebook: dict) -> dict[str, tuple[int, dict]]:
 
 def setup_cells(notebook: dict) -> list[dict]:
     return [c for c in notebook["cells"] if SETUP_TAG in c.get("metadata", {}).get("tags", [])]
-
-
-def split_test(code: str) -> tuple[str, str]:
-    """(visible part, hidden part) of a test cell."""
-    before, _, rest = code.partition(BEGIN_HIDDEN)
-    hidden, _, _ = rest.partition(END_HIDDEN)
-    return before, hidden
 
 
 def signature(code: str, name: str) -> str | None:
@@ -125,4 +113,4 @@ def signature(code: str, name: str) -> str | None:
     return None
 
 
-__all__ = ["ASSIGNMENTS", "FUNCTIONS"]
+__all__ = ["ASSIGNMENTS", "FUNCTIONS", "SETUP_TAG", "split_test"]

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from gan_course import course_build
+from gan_course.course import build as course_build
 from gan_course.cli import main
-from gan_course.course_build import (ASSIGNMENTS, BuildReport, CourseBuildError, build, normalise, read_source,
+from gan_course.course.build import (ASSIGNMENTS, BuildReport, CourseBuildError, build, normalise, read_source,
                                      render, source_path, validate)
 from tests.course.contract import course_root
 

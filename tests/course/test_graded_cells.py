@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.checks import CheckFailure, check
+from gan_course.course.checks import CheckFailure, check
 from tests.course.contract import ASSIGNMENTS, FUNCTIONS, by_grade_id, released, setup_cells, source, split_test, text
 
 

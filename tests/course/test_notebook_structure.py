@@ -49,7 +49,7 @@ def test_every_graded_function_has_a_locked_test_cell_with_visible_then_hidden_t
     assert info["points"] > 0
     visible, hidden = split_test(text(cell))
     assert "assert " in visible and "check(" not in visible, "visible tests are plain asserts, before the hidden block"
-    assert hidden.strip() == f'from autograder.checks import check\ncheck("{assignment}", "{function}", globals())'
+    assert hidden.strip() == f'from gan_course.course.checks import check\ncheck("{assignment}", "{function}", globals())'
     solution_index = cells[function][0]
     assert solution_index < index, "the test cell comes after its solution cell"
     between = [meta(c).get("grade_id") for c in source(assignment)["cells"][solution_index + 1:index]]

@@ -18,7 +18,7 @@ import pytest
 from nbclient import NotebookClient
 
 from gan_course.budget import BUDGET_VARIABLE
-from gan_course.course_build import solution_path
+from gan_course.course.build import solution_path
 from tests.course.contract import ASSIGNMENTS, FUNCTIONS, course_root
 
 HANG_SECONDS = 300  # per cell: only a guard against a hang (timing: benchmarks/notebook_times.py)

@@ -1,12 +1,12 @@
 """Hidden checks of assignment 05 (conditional GAN, loss strategies compared): the LSGAN
 losses, the conditional input, the projection discriminator's logits (judged in
-:mod:`autograder.checks._projection_check`), ICNR initialisation, and FID / KID on feature statistics.
+:mod:`gan_course.course.checks._projection_check`), ICNR initialisation, and FID / KID on feature statistics.
 
 References: gan_course.losses.lsgan (Mao et al. 2017, https://arxiv.org/abs/1611.04076);
 the ICNR initialisation of Aitken et al. 2017 (https://arxiv.org/abs/1707.02937), judged by its
 defining property; FID (Heusel et al. 2017) and KID (Binkowski et al. 2018) against the
-grader's float64 references in :mod:`autograder.checks._fid_kid` (checks in
-:mod:`autograder.checks._metric_checks`).
+grader's float64 references in :mod:`gan_course.course.checks._fid_kid` (checks in
+:mod:`gan_course.course.checks._metric_checks`).
 """
 
 from __future__ import annotations

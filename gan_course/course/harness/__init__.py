@@ -1,4 +1,8 @@
-"""Sandbox side of the autograder: run one probe of one student function.
+"""Probe side of a check: run one probe of one student function.
+
+It runs next to student code: inside the grader's sandbox (where it is bound as the top-level
+package ``course_harness`` and the course library is hidden), in the notebook's kernel for a
+hidden test cell, and in the student's own process under ``gan-course check``.
 
 A *probe* names a harness function (``"<module>.<name>"``, e.g. ``"common.call"`` or
 ``"a02.discriminator_step"``) and carries a plain payload built by the grader. The harness
@@ -6,8 +10,8 @@ function receives the student's function and the payload and returns plain data 
 (tensors, numbers, strings, None, lists, tuples, dicts), so the grader can read it with
 ``torch.load(weights_only=True)`` and never unpickles an object that student code made.
 
-This package runs next to untrusted code: it must import only the standard library, torch
-and numpy, and it must not contain expected answers.
+This package must import only the standard library, torch and numpy (never the rest of the
+course library, and only relative imports of itself), and it must not contain expected answers.
 """
 
 from __future__ import annotations

@@ -22,8 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .a04 import seeded
-from .common import _describe
+from .common import _describe, seeded
 
 
 def icnr_(fn: Callable[..., Any], payload: dict) -> dict:

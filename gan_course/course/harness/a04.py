@@ -14,32 +14,15 @@ Runs next to student code: imports only the standard library and torch; no expec
 
 from __future__ import annotations
 
-import contextlib
 import math
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import torch
 from torch import nn
 
-from .common import _describe
+from .common import _describe, seeded
 
 SPECTRAL_NORM_FORWARDS = 12  # train-mode forward passes: one power iteration each
-
-
-@contextlib.contextmanager
-def seeded(seed: int | None) -> Iterator[None]:
-    """Run a block with the global torch RNG seeded and one intra-op thread, then restore the
-    caller's RNG state and thread count. Probes are tiny: on a busy machine two threads make
-    each small op tens of times slower than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
-            yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 # --- architectures the grader can rebuild ------------------------------------------------

@@ -1,6 +1,6 @@
 """Sandbox-side harness of assignment 01: the DCGAN weight initialisation.
 
-The losses and ``discriminator_scores`` use the generic :func:`autograder.harness.common.call`.
+The losses and ``discriminator_scores`` use the generic :func:`.common.call`.
 ``dcgan_weights_init`` needs a module tree to act on: :func:`weights_init` builds one here
 (every kind of layer a DCGAN has, plus layers the function must leave alone), fills every
 parameter with junk so that "left untouched" and "initialised" are told apart, runs

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 import torch
 
-from autograder.harness.a04 import seeded
+from gan_course.course.harness.common import seeded
 
 from .base import Check, CheckFailure, Probe, expect, expect_close, expect_scalar_tensor
 

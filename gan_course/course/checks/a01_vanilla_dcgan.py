@@ -20,24 +20,15 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from autograder.harness.a01 import init_probe_tree
+from gan_course.course.harness.a01 import init_probe_tree
 from gan_course.losses import d_bce, g_bce, g_minimax
 from gan_course.models.init import DCGAN_BN_SCALE_MEAN, DCGAN_INIT_STD
 
-from .base import CheckFailure, Check, Probe, expect, expect_close, expect_scalar_tensor, value_of
+from .base import CheckFailure, Check, Probe, close, expect, expect_close, expect_scalar_tensor, value_of
 
 ASSIGNMENT = "01_vanilla_dcgan"
 LARGE_LOGIT = 100.0  # COURSE.md: losses must be finite for outputs of magnitude 100
 SIGMAS = 6.0  # statistical checks allow this many standard errors: a correct init never fails
-
-
-def close(actual, expected, *, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
-    """Whether ``actual`` matches ``expected`` (finite, same shape up to a scalar)."""
-    try:
-        expect_close(actual, expected, "", rtol=rtol, atol=atol)
-    except CheckFailure:
-        return False
-    return True
 
 
 def _call(*args, grad_of=(), label: str = "", **kwargs) -> Probe:

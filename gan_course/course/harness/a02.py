@@ -3,7 +3,7 @@
 Runs the student's ``RingDataset``, ``make_generator`` / ``make_discriminator`` and the two
 training steps on objects built here from plain payloads, and returns plain data: points,
 the layers met during a forward pass (in call order), outputs, and parameters and gradients
-after a step. ``energy_distance`` uses the generic :func:`autograder.harness.common.call`.
+after a step. ``energy_distance`` uses the generic :func:`.common.call`.
 
 Also home of two helpers the other harness modules share: :func:`isolated_rng` (seeded,
 and leaves the caller's torch / numpy / random state as it was: hidden test cells run in the

@@ -5,7 +5,7 @@ References: gan_course.losses (wasserstein, hinge, regularizers) and gan_course.
 Papers: Arjovsky et al. 2017, https://arxiv.org/abs/1701.07875; Gulrajani et al. 2017,
 https://arxiv.org/abs/1704.00028; Lim & Ye 2017, https://arxiv.org/abs/1705.02894;
 Miyato et al. 2018, https://arxiv.org/abs/1802.05957. The gradient penalty's check lives in
-:mod:`autograder.checks._penalty_check`, the critic step's in :mod:`autograder.checks._critic_step_check`.
+:mod:`gan_course.course.checks._penalty_check`, the critic step's in :mod:`gan_course.course.checks._critic_step_check`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from autograder.harness.a04 import build_model, seeded
+from gan_course.course.harness.a04 import build_model
+from gan_course.course.harness.common import seeded
 from gan_course.losses import CLIP_VALUE, d_hinge, d_wasserstein, g_hinge, g_wasserstein
 
 from ._critic_step_check import critic_step_check

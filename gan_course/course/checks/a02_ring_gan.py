@@ -12,7 +12,7 @@ weights the grader sets: the harness loads seeded non-zero weights into the stud
 layers (a network with all-zero weights would look right whatever its activations), and the
 judge replays those weights through the architecture of the contract, in eval mode and in
 train mode with the same dropout masks (same seed, same call order). The
-steps are judged on a small dropout-free G and D (autograder.harness.a02.step_networks): the
+steps are judged on a small dropout-free G and D (gan_course.course.harness.a02.step_networks): the
 parameters after one SGD step give the gradient the student stepped on.
 """
 
@@ -23,19 +23,17 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.harness.a02 import STEP_LATENT_DIM, grader_weights, step_networks
+from gan_course.course.harness.a02 import STEP_LATENT_DIM, grader_weights, step_networks
 from gan_course.data.ring import RING_NOISE_STD, RING_RADIUS, RING_SHIFT
 from gan_course.losses import SMOOTHED_REAL_LABEL, d_bce, g_bce, g_minimax
 from gan_course.metrics import energy_distance
 from gan_course.models.mlp import DROPOUT, LEAKY_SLOPE, RING_DISCRIMINATOR_HIDDEN, RING_GENERATOR_HIDDEN
 
 from ._gda_check import gda_judge, gda_probes
-from .a01_vanilla_dcgan import close
-from .base import Check, CheckFailure, Probe, expect
+from .base import KS_C, Check, CheckFailure, Probe, close, expect, ks_distance
 
 ASSIGNMENT = "02_ring_gan"
 SIGMAS = 7.0  # moment tests allow this many standard errors
-KS_C = 3.0  # Kolmogorov-Smirnov tests allow KS_C / sqrt(n): P(false failure) ~ 2 exp(-2 KS_C^2) ~ 3e-8
 RING_N = 1000  # points drawn per ring probe
 RING_COMPARED = 200  # points compared between two constructions (reproducibility, seeds)
 DEFAULT_N, DEFAULT_SEED, DEFAULT_LATENT_DIM = 10000, 0, 100  # COURSE.md 02 signatures
@@ -65,15 +63,6 @@ def _ring_probes(g: torch.Generator) -> list[Probe]:
     defaults = {"global_seed": _seed(g), "n": DEFAULT_N, "seed": DEFAULT_SEED, "count": 100}
     return [Probe("a02.ring_dataset", payload, f"RingDataset(n={RING_N})"),
             Probe("a02.ring_dataset_defaults", defaults, "RingDataset()")]
-
-
-def ks_distance(samples: torch.Tensor, cdf) -> float:
-    """Kolmogorov-Smirnov distance between the empirical distribution of ``samples`` and ``cdf``."""
-    x, _ = torch.sort(samples.double().flatten())
-    n = x.numel()
-    f = cdf(x)
-    ranks = torch.arange(1, n + 1, dtype=torch.float64)
-    return float(torch.maximum(ranks / n - f, f - (ranks - 1) / n).max())
 
 
 def _judge_ring_distribution(points: torch.Tensor) -> None:
@@ -187,7 +176,7 @@ def _judge_mlp(name: str, probe: Probe, r: dict, sizes: list[int], dropout: floa
                      ("Tanh", "no output activation: the outputs are unbounded (ring points reach +-20; D returns logits)"),
                      ("BatchNorm1d", "no BatchNorm in this MLP")):
         expect(bad not in types, f"`{name}`: {why}.")
-    # Judged on the grader's weights (autograder.harness.a02.set_grader_weights), never the
+    # Judged on the grader's weights (gan_course.course.harness.a02.set_grader_weights), never the
     # student's: with all-zero weights any activation and dropout would give the same outputs.
     expected = grader_weights([(n_out, n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])], probe.payload["weight_seed"])
     expect(all(torch.equal(layer["weight"], w) and (layer["bias"] is None or torch.equal(layer["bias"], b))

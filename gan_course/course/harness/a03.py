@@ -1,6 +1,6 @@
 """Sandbox-side harness of assignment 03 (DCGAN on faces): the two networks and truncated noise.
 
-``lerp`` and ``slerp`` use the generic :func:`autograder.harness.common.call`. Here:
+``lerp`` and ``slerp`` use the generic :func:`.common.call`. Here:
 :func:`dcgan_generator` builds the student's generator, runs a latent batch through it in
 both accepted shapes and records the layers it calls (with the activations around them when
 asked); :func:`dcgan_discriminator` builds the student's discriminator, runs an image batch

@@ -34,21 +34,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from . import paths
-from .errors import GanCourseError
+from gan_course import paths
+from gan_course.errors import GanCourseError
 
-ASSIGNMENTS = ("01_vanilla_dcgan", "02_ring_gan", "03_dcgan_faces", "04_wgan_sngan", "05_cgan_losses")  # COURSE.md
-SOURCE_DIR = "course"  # course/<id>.py: the jupytext percent sources
-SOLUTIONS_DIR = "solutions"  # solutions/<id>/<id>.ipynb: nbgrader source notebooks
-RELEASE_DIR = "assignments"  # assignments/<id>/<id>.ipynb: student versions
-SETUP_TAG = "grader-setup"  # cells the grader runs before the graded functions
+from . import contract
+from .contract import (
+    ASSIGNMENTS,
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    SETUP_TAG,
+    nbgrader_metadata as nbgrader_meta,
+    uses_reference,
+)
+
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python"}
 NBFORMAT_MINOR = 5  # cell ids (nbformat 4.5)
-REFERENCE_PACKAGE = re.compile(r"\bgan_course\b")  # graded code may not use the library
 CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")  # nbformat 4.5 cell id
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 VOLATILE_CELL_KEYS = ("lines_to_next_cell", "execution", "collapsed", "scrolled", "ExecuteTime")
 
 
@@ -71,17 +75,17 @@ class BuildReport:
 
 def source_path(assignment: str, *, course_dir: Path | None = None) -> Path:
     """``<course>/course/<id>.py``."""
-    return Path(course_dir or paths.course_dir()) / SOURCE_DIR / f"{assignment}.py"
+    return contract.source_path(course_dir or paths.course_dir(), assignment)
 
 
 def solution_path(assignment: str, *, course_dir: Path | None = None) -> Path:
     """``<course>/solutions/<id>/<id>.ipynb`` (the nbgrader source notebook)."""
-    return Path(course_dir or paths.course_dir()) / SOLUTIONS_DIR / assignment / f"{assignment}.ipynb"
+    return contract.solution_path(course_dir or paths.course_dir(), assignment)
 
 
 def release_path(assignment: str, *, course_dir: Path | None = None) -> Path:
     """``<course>/assignments/<id>/<id>.ipynb`` (the student version)."""
-    return Path(course_dir or paths.course_dir()) / RELEASE_DIR / assignment / f"{assignment}.ipynb"
+    return contract.release_path(course_dir or paths.course_dir(), assignment)
 
 
 def _require(module: str):
@@ -90,12 +94,6 @@ def _require(module: str):
     except ImportError:
         raise CourseBuildError(f"building the course needs {module}, which is not installed; "
                                "install the instructor extras: pip install 'gan-course[course]'") from None
-
-
-def nbgrader_meta(cell) -> dict:
-    """A cell's ``metadata.nbgrader`` ({} when it has none)."""
-    value = cell.get("metadata", {}).get("nbgrader")
-    return value if isinstance(value, dict) else {}
 
 
 def normalise(notebook):
@@ -148,7 +146,7 @@ def validate(notebook, *, path: Path) -> None:
             if cell.cell_type != "code" or not meta.get("locked") or meta.get("solution") or meta.get("grade"):
                 raise CourseBuildError(f"{where}: a {SETUP_TAG} cell must be a locked code cell that is neither "
                                        "solution nor graded; fix its nbgrader header")
-            if REFERENCE_PACKAGE.search(source):
+            if uses_reference(source):
                 raise CourseBuildError(f"{where}: a {SETUP_TAG} cell may not use gan_course (the grader's sandbox "
                                        "cannot import it); write the helper in plain torch")
         if not meta:
@@ -171,7 +169,7 @@ def validate(notebook, *, path: Path) -> None:
             if BEGIN_SOLUTION not in source or END_SOLUTION not in source:
                 raise CourseBuildError(f"{where}: a solution cell needs its body between '{BEGIN_SOLUTION}' and "
                                        f"'{END_SOLUTION}' (signature and docstring outside)")
-            if REFERENCE_PACKAGE.search(source):
+            if uses_reference(source):
                 raise CourseBuildError(f"{where}: a solution cell may not mention gan_course (the grader refuses "
                                        "credit to code that uses the reference library)")
         elif cell.cell_type == "code" and graded:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import torch
 
-from autograder.harness import a04
+from gan_course.course.harness import a04
+from gan_course.course.harness.common import seeded
 from gan_course.losses import CLIP_VALUE, clip_weights
 from gan_course.train.critic_step import critic_step as reference
 
@@ -40,7 +41,7 @@ def _seed(g: torch.Generator) -> int:
 def _probes(g: torch.Generator) -> list[Probe]:
     probes = []
     for label, weight, penalty_as, clip, clip_as, scale in _CASES:
-        with a04.seeded(0):
+        with seeded(0):
             critic, generator = a04.build_model("mlp", CRITIC_SHAPE), a04.step_generator()
         state = {k: torch.randn(v.shape, generator=g) * scale for k, v in critic.state_dict().items()}
         g_state = {k: torch.randn(v.shape, generator=g) * 0.5 for k, v in generator.state_dict().items()}
@@ -115,7 +116,7 @@ def _close(a: list, b: list) -> bool:
 def _networks(payload: dict, c_params: list | None = None):
     """The probe's critic (with ``c_params`` when given) and generator, rebuilt here."""
     critic = a04.load_model(payload)
-    with a04.seeded(0):
+    with seeded(0):
         generator = a04.step_generator(payload["z"].shape[1])
     generator.load_state_dict(payload["g_state"])
     if c_params is not None:

@@ -4,7 +4,7 @@ FID: Heusel et al. 2017, https://arxiv.org/abs/1706.08500; KID: Binkowski et al.
 https://arxiv.org/abs/1801.01401. Probes pass numpy arrays and torch tensors (float32 and
 float64), full-rank, singular and nearly singular covariances, identical and swapped
 statistics, and feature sets of different sizes. The judge compares with the float64
-references of :mod:`autograder.checks._fid_kid`; a wrong value is first matched against the
+references of :mod:`gan_course.course.checks._fid_kid`; a wrong value is first matched against the
 known mistakes (biased MMD, wrong kernel, elementwise square roots...) for a specific message.
 """
 

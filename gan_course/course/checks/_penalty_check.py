@@ -19,7 +19,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.harness.a04 import build_model, load_model, seeded
+from gan_course.course.harness.a04 import build_model, load_model
+from gan_course.course.harness.common import seeded
 from gan_course.losses import GP_WEIGHT, gradient_penalty
 
 from ._loss_checks import single_threaded

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+from typing import Any, Callable, Iterator
 
 import torch
 
@@ -46,3 +47,19 @@ def call(fn: Callable[..., Any], payload: dict) -> dict:
         "grads": grads,
         "args_after": [a.detach() if isinstance(a, torch.Tensor) else None for a in args],
     }
+
+
+@contextlib.contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Run a block with the global torch RNG seeded and one intra-op thread, then restore the
+    caller's RNG state and thread count. Probes are tiny: on a busy machine two threads make
+    each small op tens of times slower than one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(threads)

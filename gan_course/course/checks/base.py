@@ -4,7 +4,7 @@ A :class:`Check` for one graded function knows (1) which probes to run, drawn fr
 a seed the grader chooses, and (2) how to judge the results against the reference
 implementation in :mod:`gan_course`. Judging happens in the grader's process; the student's
 code only ever runs inside the harness (in the sandbox, or in the notebook's kernel when a
-hidden test cell calls :func:`autograder.checks.check`).
+hidden test cell calls :func:`gan_course.course.checks.check`).
 
 On failure a check raises :class:`CheckFailure` whose message says what is wrong and how to
 think about it, without printing the expected answer.
@@ -27,7 +27,7 @@ class CheckFailure(AssertionError):
 
 @dataclass(frozen=True)
 class Probe:
-    """One call of a harness function (``"<module>.<name>"`` in :mod:`autograder.harness`)."""
+    """One call of a harness function (``"<module>.<name>"`` in :mod:`gan_course.course.harness`)."""
 
     harness: str
     payload: Any
@@ -36,7 +36,7 @@ class Probe:
 
 class Runner(Protocol):
     """Runs probes of one student function and returns one plain result dict per probe
-    (see :func:`autograder.harness.run_probe`)."""
+    (see :func:`gan_course.course.harness.run_probe`)."""
 
     def run(self, function: str, probes: Sequence[Probe]) -> list[dict]: ...
 
@@ -126,3 +126,24 @@ def expect_scalar_tensor(result: dict, function: str) -> torch.Tensor:
     )
     expect(torch.is_floating_point(tensor), f"`{function}` must return a floating-point tensor.")
     return tensor
+
+
+def close(actual, expected, *, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
+    """Whether ``actual`` matches ``expected`` (finite, same shape up to a scalar)."""
+    try:
+        expect_close(actual, expected, "", rtol=rtol, atol=atol)
+    except CheckFailure:
+        return False
+    return True
+
+
+KS_C = 3.0  # Kolmogorov-Smirnov tests allow KS_C / sqrt(n): P(false failure) ~ 2 exp(-2 KS_C^2) ~ 3e-8
+
+
+def ks_distance(samples: torch.Tensor, cdf) -> float:
+    """Kolmogorov-Smirnov distance between the empirical distribution of ``samples`` and ``cdf``."""
+    x, _ = torch.sort(samples.double().flatten())
+    n = x.numel()
+    f = cdf(x)
+    ranks = torch.arange(1, n + 1, dtype=torch.float64)
+    return float(torch.maximum(ranks / n - f, f - (ranks - 1) / n).max())

@@ -1,13 +1,18 @@
 """Hidden checks for every graded function, and the in-kernel entry point for hidden test cells.
 
-``CHECKS[assignment][function]`` is the :class:`~autograder.checks.base.Check` for one graded
+``CHECKS[assignment][function]`` is the :class:`~gan_course.course.checks.base.Check` for one graded
 function. A hidden test cell calls::
 
-    from autograder.checks import check
+    from gan_course.course.checks import check
     check("01_vanilla_dcgan", "discriminator_loss", globals())
 
 which runs the probes in the notebook's own kernel (plain nbgrader). ``gan-course autograde``
-instead runs the same probes in a sandbox and judges them in its own process.
+instead runs the same probes in a sandbox and judges them in its own process, and
+``gan-course check`` runs them in the student's own process (:mod:`gan_course.course.selfcheck`).
+
+The checks ship in the library on purpose: a verdict comes from probes drawn fresh from a seed
+and compared with the reference implementations the library already holds, so reading this code
+does not help a wrong function pass.
 """
 
 from __future__ import annotations
@@ -15,26 +20,18 @@ from __future__ import annotations
 import importlib
 from typing import Sequence
 
-from autograder import harness
+from gan_course.course import harness
+from gan_course.course.contract import ASSIGNMENTS, CHECK_MODULES
 
 from .base import Check, CheckFailure, Probe
-
-ASSIGNMENTS = ("01_vanilla_dcgan", "02_ring_gan", "03_dcgan_faces", "04_wgan_sngan", "05_cgan_losses")
-MODULES = {
-    "01_vanilla_dcgan": "a01_vanilla_dcgan",
-    "02_ring_gan": "a02_ring_gan",
-    "03_dcgan_faces": "a03_dcgan_faces",
-    "04_wgan_sngan": "a04_wgan_sngan",
-    "05_cgan_losses": "a05_cgan_losses",
-}
 DEFAULT_SEED = 20261123  # probes drawn by in-kernel hidden tests
 
 
 def checks_for(assignment: str) -> dict[str, Check]:
     """Every Check of ``assignment``, keyed by function name, in notebook order."""
-    if assignment not in MODULES:
+    if assignment not in CHECK_MODULES:
         raise KeyError(f"unknown assignment {assignment!r}; choose one of: {', '.join(ASSIGNMENTS)}")
-    module = importlib.import_module(f"{__name__}.{MODULES[assignment]}")
+    module = importlib.import_module(f"{__name__}.{CHECK_MODULES[assignment]}")
     return dict(module.CHECKS)
 
 
