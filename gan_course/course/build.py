@@ -45,6 +45,7 @@ from .contract import (
     END_HIDDEN,
     END_SOLUTION,
     SETUP_TAG,
+    TEST_PREFIX,
     nbgrader_metadata as nbgrader_meta,
     uses_reference,
 )
@@ -173,7 +174,7 @@ def validate(notebook, *, path: Path) -> None:
                 raise CourseBuildError(f"{where}: a solution cell may not mention gan_course (the grader refuses "
                                        "credit to code that uses the reference library)")
         elif cell.cell_type == "code" and graded:
-            if not grade_id.startswith("test_") or not meta.get("locked"):
+            if not grade_id.startswith(TEST_PREFIX) or not meta.get("locked"):
                 raise CourseBuildError(f"{where}: an autograded test cell must be locked and named test_<function>")
             if BEGIN_HIDDEN not in source or END_HIDDEN not in source:
                 raise CourseBuildError(f"{where}: a test cell needs its hidden checks between '{BEGIN_HIDDEN}' and "
