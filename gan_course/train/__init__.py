@@ -10,6 +10,7 @@
 | ``fields``      | each config field described once: coercion, checks, CLI flags    |
 | ``config_checks`` | the rules between config fields (data, model and loss fit)     |
 | ``assembly``    | pick_device, model_arguments, make_optimizer, cpu_threads        |
+| ``threads``     | auto_threads: torch threads from the cores that are free now     |
 | ``trainer``     | Trainer, train, TrainResult: the loop and the steps              |
 | ``stats``       | EpochStats: one epoch's losses, scores, w_estimate and penalty   |
 | ``run_writer``  | RunDirWriter: the callback that writes the run directory         |

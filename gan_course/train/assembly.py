@@ -10,6 +10,7 @@ https://arxiv.org/abs/1412.6980) with the config's betas, or RMSProp as in Arjov
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +18,7 @@ import torch
 
 from ..errors import ConfigError
 
+logger = logging.getLogger(__name__)
 FUSED_ADAM_DEVICES = ("cpu", "cuda")  # where torch has a fused Adam kernel
 
 
@@ -71,10 +73,15 @@ def make_optimizer(config, module: torch.nn.Module, lr: float, device: torch.dev
 
 @contextmanager
 def cpu_threads(threads: int | None):
-    """``torch.set_num_threads(threads)`` for the duration (None: leave it), then the old value."""
+    """``torch.set_num_threads(threads)`` for the duration, then the old value. None: one thread
+    per core that is free now (:func:`gan_course.train.threads.auto_threads`), so a busy machine
+    degrades gracefully instead of collapsing."""
+    from . import threads as free_cores
+
     before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
+    torch.set_num_threads(threads if threads is not None else free_cores.auto_threads())
+    logger.info("training with %d CPU threads%s", torch.get_num_threads(), "" if threads is not None else
+                " (one per free core)")
     try:
         yield
     finally:

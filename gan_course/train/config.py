@@ -231,7 +231,8 @@ class TrainConfig:
     seed: int = setting(0, "seeds model initialisation, data order, noise and dropout")
     device: str = setting("auto", "auto (cuda, else mps, else cpu), cpu, cuda, cuda:N or mps", check=_device)
     threads: int | None = setting(None, "torch CPU threads while training (1 is fastest for the tiny 2D models)",
-                                  unset="torch's default", check=positive())
+                                  unset="one per free core, picked at the start (train/threads.py)",
+                                  check=positive())
     sample_every: int = setting(1, "write samples/epoch_XXXX.png every k epochs (and after the last)",
                                 check=positive(1))
     grid_size: int = setting(64, "images in each sample grid", check=positive(64))

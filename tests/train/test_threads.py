@@ -95,3 +95,28 @@ def test_auto_threads_combines_affinity_busy_cores_and_torchs_limit(monkeypatch)
         assert T.auto_threads() == 2  # torch's current count (OMP_NUM_THREADS, set_num_threads) caps it
     finally:
         torch.set_num_threads(before)
+
+
+class _ThreadsSeen:
+    """Records torch's thread count at every logged step."""
+
+    def __init__(self):
+        self.seen = set()
+
+    def on_step_end(self, trainer, record):
+        self.seen.add(torch.get_num_threads())
+
+
+@pytest.mark.parametrize(("threads", "expected"), [(None, 3), (2, 2)])
+def test_the_trainer_uses_the_free_cores_when_threads_is_unset_and_restores_the_count(
+        tiny_config, ring_data, no_plots, monkeypatch, threads, expected):
+    from gan_course.train import train
+
+    calls = []
+    monkeypatch.setattr(T, "auto_threads", lambda **kwargs: calls.append(kwargs) or 3)
+    seen = _ThreadsSeen()
+    before = torch.get_num_threads()
+    train(tiny_config(threads=threads, epochs=1, tensorboard=False), data=ring_data, callbacks=[seen])
+    assert seen.seen == {expected}
+    assert len(calls) == (1 if threads is None else 0)  # picked once, and only when unset
+    assert torch.get_num_threads() == before
