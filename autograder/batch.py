@@ -31,6 +31,7 @@ from gan_course.errors import GanCourseError
 from .course import CourseError, read_source
 from .gradebook import NbgraderCourse, NbgraderError
 from .grading import GradedSubmission, GradingOptions, grade_submission
+from .ledger import Ledger, code_fingerprint, file_sha256, settings_hash
 from .notebook import Submission, find_submissions
 from .report import csv_rows, write_csv
 from .gradebook import FeedbackError
@@ -77,6 +78,7 @@ class BatchResult:
     seconds: float
     workers: int
     statuses: Counter = field(default_factory=Counter)
+    kept: list[str] = field(default_factory=list)  # students whose recorded verdicts were reused
 
 
 def known_assignment(assignment: str) -> None:
@@ -124,16 +126,14 @@ def _pin_to_one_cpu(workers: int) -> None:
         os.sched_setaffinity(0, {cpus[(identity[0] - 1) % workers]})
 
 
-def _grade_and_record(submission: Submission) -> GradedSubmission:
-    """Grade one submission in this process and store it in the gradebook; never raises."""
-    state = _STATE
-    start, cpu = time.monotonic(), time.process_time()
-    result = grade_submission(state["source"], submission, checks=state["checks"], options=state["options"])
+def record_in_gradebook(course: NbgraderCourse, release, submission: Submission, result: GradedSubmission) -> None:
+    """Store a graded submission (``result.notebook`` parsed, or None) in the gradebook and
+    write its feedback; a failure becomes a warning and a note on every verdict."""
     timestamp = submission.path.parent / "timestamp.txt" if submission.path is not None else None
     note = None
     try:
         if submission.problem != INVALID_STUDENT_ID:  # nbgrader cannot store it: no gradebook entry, no feedback
-            state["course"].record(submission.student, result.notebook, result.verdicts, release=state["release"], timestamp=timestamp)
+            course.record(submission.student, result.notebook, result.verdicts, release=release, timestamp=timestamp)
     except FeedbackError as error:
         note = FEEDBACK_ERROR
         result.warnings.append(f"feedback: {error} (grades recorded; the student got the grader's short feedback page)")
@@ -145,6 +145,14 @@ def _grade_and_record(submission: Submission) -> GradedSubmission:
         result.warnings.append(bounded_text(f"gradebook: {type(error).__name__}: {error}", 500))
     if note is not None:
         result.verdicts = [replace(v, notes=(*v.notes, note)) for v in result.verdicts]
+
+
+def _grade_and_record(submission: Submission) -> GradedSubmission:
+    """Grade one submission in this process and store it in the gradebook; never raises."""
+    state = _STATE
+    start, cpu = time.monotonic(), time.process_time()
+    result = grade_submission(state["source"], submission, checks=state["checks"], options=state["options"])
+    record_in_gradebook(state["course"], state["release"], submission, result)
     result.notebook = None  # not sent back between processes
     result.seconds = time.monotonic() - start  # sandbox, judging, gradebook and feedback
     result.cpu_seconds = time.process_time() - cpu
@@ -181,6 +189,33 @@ def cpu_per_submission(result: "BatchResult") -> float:
     return total / max(1, len(result.submissions))
 
 
+def grading_settings(source, options: GradingOptions) -> str:
+    """The hash of everything besides a notebook that decides its verdicts (see ledger)."""
+    limits = options.limits
+    return settings_hash(
+        code_fingerprint(), file_sha256(source.path), options.cell_timeout, options.salt, options.unsafe,
+        limits.memory_bytes, limits.file_bytes, limits.scratch_bytes, limits.processes,
+    )
+
+
+def select_work(ledger: Ledger, submissions: list[Submission], hashes: dict[str, str], settings: str, *, only_changed: bool, progress) -> tuple[list[Submission], dict, int]:
+    """(submissions to grade, reused verdicts by student, batch id): an unfinished batch with
+    the same settings resumes; ``only_changed`` also keeps every unchanged recorded notebook."""
+    records = ledger.records()
+    unfinished = ledger.unfinished_batch(settings)
+    batch = unfinished[0] if unfinished else ledger.start_batch(settings)
+    reusable = {s: r for s, r in records.items() if r.settings == settings and (only_changed or (unfinished and r.batch == batch))}
+    kept = {s.student: reusable[s.student].verdicts for s in submissions if s.student in reusable and reusable[s.student].notebook_sha256 == hashes[s.student]}
+    todo = [s for s in submissions if s.student not in kept]
+    if unfinished:
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(unfinished[1]))
+        progress(f"resuming the unfinished batch of {started}: {len(kept)} submission(s) already recorded, {len(todo)} to grade")
+    elif only_changed:
+        progress(f"--only-changed: {len(kept)} unchanged submission(s) keep their recorded grades, {len(todo)} to grade")
+    ledger.forget_many([s.student for s in todo])  # a half-done regrade never looks recorded
+    return todo, kept, batch
+
+
 def grade_class(
     assignment: str,
     paths: BatchPaths,
@@ -188,11 +223,19 @@ def grade_class(
     workers: int = 1,
     options: GradingOptions = GradingOptions(),
     progress: Callable[[str], None] = print,
+    engine=None,
+    only_changed: bool = False,
 ) -> BatchResult:
     """Grade every submission of ``assignment`` and write the CSV; returns what happened.
 
+    ``engine`` None grades with a local process pool of ``workers`` processes; a
+    :class:`autograder.cluster.DaskEngine` grades on Dask workers and records here.
+    ``only_changed`` regrades only submissions whose notebook changed since the gradebook
+    recorded them (an unfinished batch resumes anyway: see :mod:`autograder.ledger`).
+
     Raises GanCourseError subclasses only for problems with the batch itself (no source
-    notebook, no sandbox, unknown assignment); a student's code can never make it raise.
+    notebook, no sandbox, unknown assignment, a lost Dask scheduler); a student's code can
+    never make it raise.
     """
     start = time.monotonic()
     known_assignment(assignment)
@@ -212,32 +255,42 @@ def grade_class(
             trial.result()  # SandboxUnavailable: the batch stops before any grade is recorded
     else:
         course.prepare(source)
-    progress(f"grading {len(submissions)} submission(s) of {assignment} with {workers} worker(s)")
+    ledger = Ledger(course.gradebook, assignment)  # after prepare: nbgrader creates the gradebook file
+    hashes = {s.student: file_sha256(s.path, problem=s.problem, detail=s.detail) for s in submissions}
+    settings = grading_settings(source, options)
+    todo, kept, batch = select_work(ledger, submissions, hashes, settings, only_changed=only_changed, progress=progress)
+    where = engine.describe() if engine is not None else f"{workers} worker(s)"
+    progress(f"grading {len(todo)} submission(s) of {assignment} with {where}")
     results: list[GradedSubmission] = []
 
-    def report(result: GradedSubmission) -> None:
+    def report(submission: Submission, result: GradedSubmission) -> None:
+        ledger.store(submission.student, hashes[submission.student], settings, batch, result.verdicts)
         results.append(result)
-        progress(f"[{len(results)}/{len(submissions)}] {summary_line(result)}")
+        progress(f"[{len(results)}/{len(todo)}] {summary_line(result)}")
         for warning in result.warnings:
             progress(f"    warning: {warning}")
 
-    if workers <= 1 or len(submissions) <= 1:
+    if engine is not None:
+        release = course.release()
+        engine.grade(source, todo, options=options, record=lambda s, r: record_in_gradebook(course, release, s, r), report=report, progress=progress)
+    elif workers <= 1 or len(todo) <= 1:
         _init_worker(assignment, paths, options)
-        for submission in submissions:
-            report(_grade_and_record(submission))
+        for submission in todo:
+            report(submission, _grade_and_record(submission))
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=_init_worker, initargs=(assignment, paths, options, workers)) as pool:
-            futures = {pool.submit(_grade_and_record, s): s for s in submissions}
+            futures = {pool.submit(_grade_and_record, s): s for s in todo}
             for future in as_completed(futures):
                 try:
-                    report(future.result())
+                    report(futures[future], future.result())
                 except Exception as error:  # noqa: BLE001 - a dead worker process loses one submission, not the batch
-                    report(_lost(source, futures[future], error, course))
-    rows = csv_rows(assignment, [(r.student, r.verdicts) for r in results])
+                    report(futures[future], _lost(source, futures[future], error, course))
+    rows = csv_rows(assignment, [(r.student, r.verdicts) for r in results] + list(kept.items()))
     write_csv(paths.out, rows)
+    ledger.finish_batch(batch)
     seconds = time.monotonic() - start
     statuses = Counter(v.status for r in results for v in r.verdicts)
-    result = BatchResult(Path(paths.out), rows, sorted(results, key=lambda r: r.student), seconds, workers, statuses)
+    result = BatchResult(Path(paths.out), rows, sorted(results, key=lambda r: r.student), seconds, workers, statuses, sorted(kept))
     per = sum(r.seconds for r in results) / max(1, len(results))
     progress(
         f"graded {len(results)} submission(s) in {seconds:.1f} s ({per:.2f} s per submission in a worker, "

@@ -78,6 +78,22 @@ def build_parser(prog: str = "gan-course autograde") -> argparse.ArgumentParser:
         "submissions and write anywhere you can. Only for trusted notebooks (e.g. your own solutions)",
     )
     parser.add_argument("--dry-run", action="store_true", help="list what would be graded; run nothing, write nothing")
+    parser.add_argument(
+        "--only-changed",
+        action="store_true",
+        help="regrade only submissions whose notebook changed since the gradebook recorded them (or that it never "
+        "recorded); the others keep their recorded grades in the CSV",
+    )
+    cluster = parser.add_argument_group("grading on a Dask cluster (default: a local process pool of --workers)")
+    engine = cluster.add_mutually_exclusive_group()
+    engine.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="grade on the workers of this Dask scheduler (start them with `dask worker tcp://HOST:PORT --nthreads 1`, "
+        "one per core, where the same course release and bubblewrap are installed); the gradebook, feedback and CSV "
+        "stay on this machine",
+    )
+    engine.add_argument("--local-cluster", type=_positive(int), metavar="N", help="grade on an in-process Dask LocalCluster of N worker processes on this machine")
     return parser
 
 
@@ -129,5 +145,19 @@ def run(args: argparse.Namespace) -> int:
         limits=SandboxLimits(memory_bytes=int(args.memory_limit * GiB)),
         unsafe=args.unsafe,
     )
-    grade_class(args.assignment, paths, workers=args.workers, options=options, progress=lambda line: print(line, flush=True))
+    engine = None
+    if args.scheduler or args.local_cluster:
+        if args.workers != 1:
+            raise GanCourseError("--workers sizes the local process pool: with --scheduler or --local-cluster the Dask workers grade; drop --workers")
+        try:
+            from .cluster import DaskEngine
+        except ImportError as error:
+            raise GanCourseError(f"grading on Dask needs dask.distributed ({error}): pip install -e ./autograder") from None
+        engine = DaskEngine(scheduler=args.scheduler, local_workers=args.local_cluster or 0)
+    progress = lambda line: print(line, flush=True)  # noqa: E731
+    if engine is None:
+        grade_class(args.assignment, paths, workers=args.workers, options=options, progress=progress, only_changed=args.only_changed)
+        return 0
+    with engine:
+        grade_class(args.assignment, paths, options=options, progress=progress, only_changed=args.only_changed, engine=engine)
     return 0
