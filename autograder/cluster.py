@@ -91,6 +91,12 @@ def check_worker(expected: str, options: GradingOptions) -> dict:
             f"{expected[:12]}): {RELEASE_HINT}"
         )}
     try:
+        from .batch import require_unprivileged
+
+        require_unprivileged(options.allow_root)
+    except GanCourseError as error:
+        return {"worker": worker, "problem": f"worker {worker} runs as root: {error}"}
+    try:
         preflight(limits=options.limits, unsafe=options.unsafe, protected=options.protected)
     except SandboxUnavailable as error:
         return {"worker": worker, "problem": f"worker {worker} cannot start the sandbox: {error}"}

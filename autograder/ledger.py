@@ -80,8 +80,8 @@ def code_fingerprint() -> str:
     for package in (autograder, gan_course):
         root = Path(package.__file__).resolve().parent
         for path in sorted(root.rglob("*.py")):
-            if "__pycache__" in path.parts:
-                continue
+            if any(not (folder / "__init__.py").is_file() for folder in path.parents if folder != root and root in folder.parents):
+                continue  # not part of the package (build/, caches)
             digest.update(f"{package.__name__}/{path.relative_to(root).as_posix()}\0".encode())
             digest.update(path.read_bytes())
             digest.update(b"\0")

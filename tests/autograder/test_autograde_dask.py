@@ -27,7 +27,7 @@ from autograder.sandbox import bwrap_path
 
 from .course_fixture import ASSIGNMENT, CORRECT, SUMMED, class_submissions, with_target, write_class, write_course
 
-OPTIONS = GradingOptions(cell_timeout=30.0)
+OPTIONS = GradingOptions(cell_timeout=30.0, allow_root=True)  # CI runs as root
 
 
 def _class(root: Path) -> tuple[Path, Path]:
