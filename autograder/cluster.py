@@ -238,12 +238,16 @@ class DaskEngine:
             return workers
 
         while queue or tasks:
+            if client.status != "running":  # the connection to the scheduler is gone (reconnecting or closed)
+                raise self._lost(RuntimeError(f"the client is {client.status}"))
             workers = look_for_workers()
             alive = [a for a in workers if checked.get(a) == "accepted"]
             if alive:
                 last_accepted = time.monotonic()
             elif not preflights and time.monotonic() - last_accepted > (REFUSED_GRACE if workers else self.no_worker_timeout):
                 # every connected worker was refused (a restarting one had time to return), or none connected
+                if client.status != "running":
+                    raise self._lost(RuntimeError(f"the client is {client.status}"))
                 reasons = "; ".join(self.refused) or f"no worker connected to the scheduler within {self.no_worker_timeout:g} s"
                 raise NoWorker(f"no Dask worker can grade: {reasons}; start workers as the README shows")
             def send(submission: Submission, data: bytes) -> None:
@@ -268,7 +272,7 @@ class DaskEngine:
                 done = wait(waiting, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED").done if waiting else set()
             except TimeoutError:
                 done = set()
-            if client.status not in {"running", "connecting"}:
+            if client.status != "running":
                 raise self._lost(RuntimeError(f"the client is {client.status}"))
             for future in done:
                 if future in preflights:
