@@ -112,7 +112,7 @@ def grade_on_worker(source: SourceNotebook, student: str, notebook: bytes, optio
     if "checks" not in _WORKER_STATE:
         import torch
 
-        from .checks import checks_for
+        from gan_course.course.checks import checks_for
 
         torch.set_num_threads(1)  # judging is tiny; the sandboxes get the cores
         _WORKER_STATE["checks"] = {}
