@@ -28,41 +28,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from gan_course.course.contract import REFERENCE_DELEGATION, delegation_message, is_reference_import, to_python
+from gan_course.course import judging
+from gan_course.course.contract import CELL_TIMEOUT, REFERENCE_DELEGATION, delegation_message, to_python
 
 from .course import CodeCell, SourceNotebook
 from .notebook import InvalidNotebook, Submission, map_cells, read_submission
 from .sandbox import Sandbox, SandboxCrash, SandboxLimits
 from .verdict import (
-    CRASHED,
-    ERROR,
-    FAILED,
     GRADER_ERROR,
     INVALID_NOTEBOOK,
     MANUAL,
-    MEMORY_LIMIT,
     MISSING_CELL,
     MISSING_NOTEBOOK,
     MISNAMED_NOTEBOOK,
     INVALID_STUDENT_ID,
     INVALID_SUBMISSION,
-    NOT_DEFINED,
-    NOT_IMPLEMENTED,
     PASSED,
     SUBMISSION_TIMEOUT,
-    SYNTAX_ERROR,
-    TIMEOUT,
-    UNREADABLE,
     Verdict,
     bounded_text,
     submission_problem,
 )
 
-DEFAULT_CELL_TIMEOUT = 60.0  # seconds per cell: COURSE.md bounds a whole notebook by 60 s
+DEFAULT_CELL_TIMEOUT = CELL_TIMEOUT  # seconds per cell: COURSE.md bounds a whole notebook by 60 s
 DEFAULT_SUBMISSION_TIMEOUT = 300.0  # seconds per submission, everything included (an honest one takes 3-30 s)
 GRADING_SALT = "gan-course probes v1"  # change it to draw new probes for every student
-CRASH_STATUS = {"timeout": TIMEOUT, "crashed": CRASHED, "memory_limit": MEMORY_LIMIT, "unreadable": UNREADABLE}
-CELL_STATUS = {"syntax_error": SYNTAX_ERROR, "memory": MEMORY_LIMIT, "error": ERROR, **CRASH_STATUS}
 
 
 @dataclass(frozen=True)
@@ -170,22 +160,6 @@ class Session:
     close = discard
 
 
-def _cell_problem(function: str, outcome: Mapping, options: GradingOptions) -> tuple[str, str]:
-    """Status and message when a function is missing because its cell failed."""
-    kind = outcome.get("kind", "error")
-    if kind == "error" and is_reference_import(outcome):
-        return REFERENCE_DELEGATION, delegation_message(function)
-    status = CELL_STATUS.get(kind, ERROR)
-    detail = {
-        SYNTAX_ERROR: f"has a syntax error (line {outcome.get('lineno', '?')}): {outcome.get('message', '')}",
-        TIMEOUT: f"ran longer than the {options.cell_timeout:g} s time limit; look for an infinite loop or work "
-        "that belongs outside the graded cell",
-        CRASHED: f"stopped the Python process ({outcome.get('message', '')}); do not call exit() or os._exit in a graded cell",
-        MEMORY_LIMIT: "ran out of memory; graded functions should only build small tensors",
-    }.get(status, f"raised {outcome.get('type', 'an exception')}: {outcome.get('message', '')}")
-    return status, f"The cell that defines `{function}` {detail}, so `{function}` could not be graded."
-
-
 def _submission_timeout_message(function: str, options: GradingOptions) -> str:
     return (
         f"`{function}` was not graded: your notebook used up the grader's {options.submission_timeout:g} s for a whole "
@@ -193,22 +167,9 @@ def _submission_timeout_message(function: str, options: GradingOptions) -> str:
     )
 
 
-def _probe_problem(result: Mapping) -> str:
-    """The status of a probe that did not return (the function exists)."""
-    kind = result.get("kind")
-    if kind == "not_implemented":
-        return NOT_IMPLEMENTED
-    if kind == "memory":
-        return MEMORY_LIMIT
-    if is_reference_import(result):
-        return REFERENCE_DELEGATION
-    return ERROR
-
-
 def judge_function(check, function: str, session: Session, *, seed: int, options: GradingOptions) -> tuple[str, str]:
-    """Run one function's probes in the sandbox and judge them here: (status, message)."""
-    from gan_course.course.checks.base import CheckFailure, raise_for_error
-
+    """Run one function's probes in the sandbox and judge them here: (status, message), by the
+    rule ``gan-course check`` applies too (:mod:`gan_course.course.judging`)."""
     probes = check.probes(seed)
     cut = False
     try:
@@ -219,40 +180,8 @@ def judge_function(check, function: str, session: Session, *, seed: int, options
         session.discard()
         if crash.kind == "timeout" and cut:
             raise SubmissionTimeout() from None
-        status = CRASH_STATUS.get(crash.kind, CRASHED)
-        reason = {
-            TIMEOUT: f"did not return within {check.timeout:g} s; look for an infinite loop",
-            UNREADABLE: "returned something the grader cannot read; return tensors or plain Python numbers",
-        }.get(status, f"stopped the Python process ({crash.message})")
-        return status, f"`{function}` {reason}."
-    outcome = session.outcomes.get(function) or {"ok": True}
-    for probe, result in zip(probes, results):
-        if result.get("ok"):
-            continue
-        if result.get("kind") == "missing":
-            if not outcome.get("ok"):
-                return _cell_problem(function, outcome, options)
-            return NOT_DEFINED, (
-                f"Your notebook's cell for `{function}` does not define `{function}`: keep the function's name "
-                "and signature exactly as given."
-            )
-        status = _probe_problem(result)
-        if status == REFERENCE_DELEGATION:
-            return status, delegation_message(function)
-        if status == MEMORY_LIMIT:
-            return status, f"`{function}` ran out of memory; it should only build small tensors."
-        try:
-            raise_for_error(function, probe, result)
-        except CheckFailure as failure:
-            return status, str(failure)
-        return status, f"`{function}` failed ({result.get('kind')})."
-    try:
-        check.judge(probes, results)
-    except CheckFailure as failure:
-        return FAILED, str(failure)
-    except Exception as error:  # noqa: BLE001 - malformed outputs fail, they never crash the grader
-        return FAILED, f"`{function}` returned outputs of an unexpected kind ({type(error).__name__}); keep the signature and return type as given."
-    return PASSED, f"{function}: all hidden checks passed"
+        return judging.crash_verdict(check, function, crash.kind, crash.message)
+    return judging.verdict(check, function, probes, results, session.outcomes.get(function), cell_timeout=options.cell_timeout)
 
 
 def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Mapping, options: GradingOptions) -> tuple[list[Verdict], Session]:
@@ -275,10 +204,7 @@ def grade_notebook(source: SourceNotebook, notebook, *, student: str, checks: Ma
                 verdicts.append(Verdict(graded.grade_id, MANUAL, None, graded.points, "graded by hand", notes, manual=True))
                 continue
             if function in cells.missing:
-                status, message = MISSING_CELL, (
-                    f"The solution cell of `{function}` (nbgrader grade_id {function!r}) is missing from your notebook. "
-                    "Work in the cells you were given; do not delete or replace them."
-                )
+                status, message = MISSING_CELL, judging.missing_cell_message(function)
             elif function in cells.delegating:
                 status, message = REFERENCE_DELEGATION, delegation_message(function)
             elif function not in checks:

@@ -47,10 +47,10 @@ from gan_course.course.contract import (  # the statuses of one function: the gr
     REFERENCE_DELEGATION,
     SYNTAX_ERROR,
     TIMEOUT,
+    UNREADABLE,
 )
 
 SUBMISSION_TIMEOUT = "submission_timeout"
-UNREADABLE = "unreadable_result"
 MANUAL = "manual"
 MISSING_NOTEBOOK = "missing_notebook"
 MISNAMED_NOTEBOOK = "misnamed_notebook"

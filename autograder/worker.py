@@ -46,7 +46,6 @@ REPLY_DTYPES = (
     "uint8", "int8", "int16", "int32", "int64", "bool",
 )
 HARNESS_PACKAGE = "course_harness"  # the name gan_course/course/harness/ has next to this file
-MEMORY_MARKERS = ("can't allocate memory", "cannot allocate memory", "not enough memory", "out of memory")
 
 
 # --- framing (also imported by the grader) -------------------------------------------------
@@ -227,72 +226,21 @@ def apply_limits(limits: dict) -> None:
 # --- the notebook namespace ----------------------------------------------------------------
 
 
-class Shell:
-    """Stands in for ``get_ipython()``: line magics and shell escapes do nothing here, and a
-    cell magic such as ``%%time`` runs its body. Input transformers have no effect: the
-    grader turned magics into calls before sending the code, and each cell is compiled
-    here on its own."""
+def _cells():
+    """The harness's cell runner (``gan_course/course/harness/cells.py``, bound beside this file):
+    ``gan-course check`` runs a student's cells with the same code."""
+    import importlib
 
-    def __init__(self, namespace: dict):
-        self._namespace = namespace
-        self.input_transformers_cleanup: list = []
-        self.input_transformers_post: list = []
-        self.user_ns = namespace
-
-    def run_line_magic(self, *args, **kwargs):
-        return None
-
-    def run_cell_magic(self, name, line, cell):
-        if name in {"time", "capture", "timeit"}:
-            exec(compile(cell, f"<%%{name} cell>", "exec"), self._namespace)
-        return None
-
-    def system(self, *args, **kwargs):
-        return None
-
-    getoutput = system
-
-    def __getattr__(self, name):
-        raise AttributeError(f"get_ipython().{name} is not available when the autograder runs your code")
+    return importlib.import_module(f"{HARNESS_PACKAGE}.cells")
 
 
 def new_namespace() -> dict:
-    import builtins
-
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
-    namespace["get_ipython"] = lambda: shell
-    namespace["display"] = lambda *args, **kwargs: None
-    shell = Shell(namespace)
-    return namespace
-
-
-def describe_error(error: BaseException, *, syntax: bool = False) -> dict:
-    try:
-        message = str(error)[:MAX_TEXT]
-    except BaseException:  # noqa: BLE001 - a student exception whose __str__ raises
-        message = "(the exception's message could not be read)"
-    kind = "syntax_error" if syntax else "error"
-    if isinstance(error, MemoryError) or any(m in message.lower() for m in MEMORY_MARKERS):
-        kind = "memory"
-    result = {"ok": False, "kind": kind, "type": type(error).__name__[:MAX_NAME], "message": message}
-    if isinstance(error, ImportError):
-        result["module"] = str(getattr(error, "name", "") or "")
-    if isinstance(error, SyntaxError):
-        result["lineno"] = int(error.lineno or 0)
-    return result
+    return _cells().new_namespace()
 
 
 def execute(namespace: dict, name: str, code: str) -> dict:
     """Compile and run one cell; never raises."""
-    try:
-        compiled = compile(code, f"<cell {name}>", "exec")
-    except BaseException as error:  # noqa: BLE001 - SyntaxError, ValueError (null bytes), RecursionError
-        return describe_error(error, syntax=True)
-    try:
-        exec(compiled, namespace)
-    except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt included
-        return describe_error(error)
-    return {"ok": True}
+    return _cells().execute(namespace, name, code)
 
 
 def plain_results(results):
@@ -309,19 +257,7 @@ def plain_results(results):
 
 
 def probe(namespace: dict, function: str, probes: list) -> dict:
-    import importlib
-
-    harness = importlib.import_module(HARNESS_PACKAGE)
-
-    results = []
-    for harness_name, payload in probes:
-        result = harness.run_probe(namespace, function, harness_name, payload)
-        if not result.get("ok") and result.get("kind") == "error":
-            text = f"{result.get('type', '')} {result.get('message', '')}".lower()
-            if result.get("type") == "MemoryError" or any(m in text for m in MEMORY_MARKERS):
-                result["kind"] = "memory"
-        results.append(result)
-    return {"results": plain_results(results)}
+    return {"results": plain_results(_cells().run_probes(namespace, function, probes))}
 
 
 def cpu_seconds() -> float:

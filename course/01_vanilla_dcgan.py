@@ -284,7 +284,7 @@ def discriminator_scores(real_logits, fake_logits):
 # %% nbgrader={"grade": true, "grade_id": "test_discriminator_scores", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 scores = discriminator_scores(torch.zeros(8), torch.zeros(8))
 assert isinstance(scores, tuple) and len(scores) == 2, "return a tuple (mean D(x), mean D(G(z)))"
-assert all(type(s) is float for s in scores), "return Python floats (use .item()), not tensors"
+assert all(isinstance(s, float) for s in scores), "return Python floats (use .item()), not tensors"
 assert abs(scores[0] - 0.5) < 1e-6 and abs(scores[1] - 0.5) < 1e-6, "a logit of 0 is a probability of 1/2"
 real_p, fake_p = discriminator_scores(torch.tensor([10.0, -10.0]), torch.full((2,), -10.0))
 assert abs(real_p - 0.5) < 1e-4, "average the probabilities, not the logits: sigmoid(10) and sigmoid(-10) average to 1/2"

@@ -71,6 +71,9 @@ CRASHED = "crashed"  # the process died
 MEMORY_LIMIT = "memory_limit"  # the code ran out of memory
 MISSING_CELL = "missing_cell"  # the solution cell (its grade_id) is gone from the notebook
 REFERENCE_DELEGATION = "reference_delegation"  # the solution cell uses the course library
+UNREADABLE = "unreadable_result"  # the function returned data the grader refuses to read
+
+CELL_TIMEOUT = 60.0  # seconds per cell under the grader and check: COURSE.md bounds a notebook by 60 s
 
 # Roles of a cell (cell_role): what the grader does with it.
 SETUP, SOLUTION, TEST, ANSWER = "setup", "solution", "test", "answer"
@@ -79,7 +82,7 @@ __all__ = [
     "ANSWER", "ASSIGNMENTS", "BEGIN_HIDDEN", "BEGIN_SOLUTION", "BUDGET_VARIABLE", "CHECK_MODULES", "CRASHED", "END_HIDDEN",
     "END_SOLUTION", "ERROR", "FAILED", "GRADER_BUDGET", "HIDDEN_BEGIN", "HIDDEN_END", "MEMORY_LIMIT", "MISSING_CELL",
     "NOT_DEFINED", "NOT_IMPLEMENTED", "PASSED", "REFERENCE_DELEGATION", "REFERENCE_PACKAGE", "SETUP", "SYNTAX_ERROR", "TIMEOUT",
-    "SETUP_TAG", "SOLUTION", "TEST", "TEST_PREFIX", "cell_role", "cell_source", "cell_tags", "delegation_message",
+    "SETUP_TAG", "SOLUTION", "TEST", "TEST_PREFIX", "UNREADABLE", "CELL_TIMEOUT", "cell_role", "cell_source", "cell_tags", "delegation_message",
     "is_reference_import", "nbgrader_metadata", "release_path", "require_assignment", "solution_path", "source_path",
     "split_test", "tested_function", "to_python", "uses_reference", "visible_part",
 ]

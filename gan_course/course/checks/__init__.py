@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import Sequence
 
-from gan_course.course import harness
+from gan_course.course.harness import cells
 from gan_course.course.contract import ASSIGNMENTS, CHECK_MODULES
 
 from .base import Check, CheckFailure, Probe
@@ -42,7 +42,7 @@ class LocalRunner:
         self.namespace = namespace
 
     def run(self, function: str, probes: Sequence[Probe]) -> list[dict]:
-        return [harness.run_probe(self.namespace, function, p.harness, p.payload) for p in probes]
+        return cells.run_probes(self.namespace, function, [(p.harness, p.payload) for p in probes])
 
 
 def check(assignment: str, function: str, namespace: dict, *, seed: int = DEFAULT_SEED) -> None:
