@@ -19,7 +19,7 @@ BCE_ON_PROBABILITIES = '''def discriminator_loss(real_logits, fake_logits, real_
 '''
 NUMPY_SCORES = '''def discriminator_scores(real_logits, fake_logits):
     import numpy as np
-    return np.mean(torch.sigmoid(real_logits).detach().numpy()), np.mean(torch.sigmoid(fake_logits).detach().numpy())
+    return np.mean(torch.sigmoid(real_logits).detach().double().numpy()), np.mean(torch.sigmoid(fake_logits).detach().double().numpy())
 '''
 USES_LIBRARY = "from gan_course.losses import g_bce as generator_loss\n"
 SYNTAX_ERROR = "def minimax_generator_loss(fake_logits)\n    return 0\n"
@@ -64,7 +64,7 @@ def test_mistakes_get_the_graders_status_and_diagnosis(tmp_path):
         "discriminator_loss": BCE_ON_PROBABILITIES,  # passed the old visible tests
         "generator_loss": USES_LIBRARY,
         "minimax_generator_loss": SYNTAX_ERROR,
-        "discriminator_scores": NUMPY_SCORES,  # correct: numpy floats are floats
+        "discriminator_scores": NUMPY_SCORES,  # correct: numpy.float64 is a float
     })
     results = {r.function: r for r in run_check(notebook, ASSIGNMENT, seed=5)}
     assert (results["discriminator_loss"].status, results["discriminator_loss"].label) == ("failed", "FAIL")
