@@ -9,7 +9,8 @@ fresh Jupyter kernel through nbclient, offline, with a temporary ``GAN_COURSE_HO
 are thrown away) and the repository on ``PYTHONPATH`` (the hidden tests import ``autograder``).
 The table shows the notebook's wall time, the slowest cell, and any cell that raised.
 
-Run ``python benchmarks/notebook_times.py [--budget grader full] [--only 03_dcgan_faces ...]``.
+Run ``python benchmarks/notebook_times.py [--budget grader full] [--only 03_dcgan_faces ...] [--top K]``
+(``--top K`` lists each notebook's K slowest cells).
 The full budget takes tens of minutes in all: run it on an idle machine.
 """
 
@@ -49,7 +50,7 @@ def run_notebook(assignment: str, budget: str) -> dict:
         started = time.perf_counter()
         client.execute(env=env)
         seconds = time.perf_counter() - started
-    slowest, slowest_index, errors = 0.0, None, []
+    slowest, slowest_index, errors, cells = 0.0, None, [], []
     for index, cell in enumerate(notebook.cells):
         timing = cell.get("metadata", {}).get("execution", {})
         begin, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
@@ -57,10 +58,12 @@ def run_notebook(assignment: str, budget: str) -> dict:
             from datetime import datetime
 
             took = (datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(begin.replace("Z", "+00:00"))).total_seconds()
+            cells.append((took, index, (cell.source.strip().splitlines() or [""])[0][:70]))
             if took > slowest:
                 slowest, slowest_index = took, index
         errors += [f"cell {index}: {o.ename}: {o.evalue[:200]}" for o in cell.get("outputs", []) if o.output_type == "error"]
-    return {"seconds": seconds, "slowest": slowest, "slowest_cell": slowest_index, "errors": errors}
+    return {"seconds": seconds, "slowest": slowest, "slowest_cell": slowest_index, "errors": errors,
+            "cells": sorted(cells, reverse=True)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget", nargs="+", choices=sorted(TARGET_SECONDS), default=["grader"],
                         help="budgets to time (default: grader; add full on an idle machine)")
     parser.add_argument("--only", nargs="+", choices=ASSIGNMENTS, default=list(ASSIGNMENTS), help="assignments to run")
+    parser.add_argument("--top", type=int, default=0, metavar="K",
+                        help="also list each notebook's K slowest cells (seconds, index, first line)")
     args = parser.parse_args(argv)
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     print(f"{'assignment':<18} {'budget':>6} {'wall s':>7} {'target s':>8} {'slowest cell':>14} {'errors':>6}")
@@ -78,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
             target = TARGET_SECONDS[budget]
             slow = f"{result['slowest']:.0f} s (#{result['slowest_cell']})"
             print(f"{assignment:<18} {budget:>6} {result['seconds']:>7.1f} {target:>8.0f} {slow:>14} {len(result['errors']):>6}", flush=True)
+            for took, index, first_line in result["cells"][:args.top]:
+                print(f"    {took:6.1f} s  #{index:<3d} {first_line}")
             for error in result["errors"]:
                 print(f"    {error}")
             if result["seconds"] > target or result["errors"]:

@@ -350,6 +350,8 @@ config = TrainConfig(
     max_steps=budget.pick(full=None, grader=3),
     batch_size=budget.pick(full=64, grader=16),
     log_every=budget.pick(full=10, grader=1),
+    tensorboard=budget.pick(full=True, grader=False),  # the grader throws its runs away: no TensorBoard
+    plots=budget.pick(full=True, grader=False),  # logs and no plots/ for it
 )
 torch.manual_seed(0)
 G = make_dcgan_generator(latent_dim=LATENT_DIM, channels=data.shape[0], width=WIDTH)

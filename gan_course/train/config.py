@@ -243,6 +243,8 @@ class TrainConfig:
                                      "and seed (a budget that keeps whole epochs)", unset="all of the data")
     progress: bool | None = setting(None, "show a tqdm progress bar", unset="only when stderr is a terminal")
     tensorboard: bool = setting(True, "log scalars and sample grids to RUN_DIR/tensorboard/ for 'gan-course monitor'")
+    plots: bool = setting(True, "draw the 2D runs' samples/ scatters and the final plots/ (matplotlib); off, a run "
+                          "writes checkpoints, history and image grids only ('gan-course plot' redraws plots/ later)")
     # -- validation FID (images only, gan_course.train.validation)
     fid_every: int | None = setting(None, "every k epochs (and after the last), the FID of fid_samples fixed-noise "
                                     "samples against held-out statistics picks checkpoints/best.pt", unset="off")
