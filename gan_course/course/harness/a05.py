@@ -112,7 +112,8 @@ def projection_logits(fn: Callable[..., Any], payload: dict) -> dict:
     embedding.load_state_dict(payload["embedding"])
     head, embedding = head.to(dtype), embedding.to(dtype)
     if payload.get("spectral"):
-        embedding = torch.nn.utils.parametrizations.spectral_norm(embedding)
+        with seeded(0):  # its power iteration starts from random vectors: not from the caller's RNG
+            embedding = torch.nn.utils.parametrizations.spectral_norm(embedding)
         embedding.eval()  # no power iteration during the call: the normalised weight stays fixed
     effective = embedding.weight.detach().clone()  # (K, F), after normalisation when spectral
     with seeded(payload.get("seed")):

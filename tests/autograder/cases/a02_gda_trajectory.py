@@ -1,6 +1,6 @@
 """Implementations of ``gda_trajectory`` (assignment 02) for the tests of its hidden check:
-``CORRECT`` (the first is the one the solution notebook uses), ``WRONG`` (mistake, code) and
-``DIAGNOSES`` (code, words its failure message must contain). test_checks_02_ring_gan.py runs them."""
+``CORRECT`` (the first is the one the solution notebook uses) and ``WRONG`` (mistake, code[, words
+its failure message must contain]); part of :mod:`.a02_ring_gan`'s catalogue."""
 
 from __future__ import annotations
 
@@ -86,24 +86,13 @@ def _variant(*, order="right", sign=1.0, start=True, extra=0, dtype=torch.float6
 CORRECT = [gda_trajectory, _gda_matrix, _gda_preallocated, _gda_numpy]
 WRONG = [
     ("the two update rules swapped", _variant(order="swapped")),
-    ("simultaneous update used for the alternating one", _variant(order="always_sim")),
-    ("alternating update used for both", _variant(order="always_alt")),
-    ("alternating with y updated first", _variant(y_first=True)),
-    ("wrong sign: x ascends, y descends", _variant(sign=-1.0)),
-    ("each player steps on its own variable", _variant(swap_grads=True)),
-    ("off by one: the start left out", _variant(start=False)),
-    ("off by one: one step too many", _variant(extra=1)),
-    ("float32 iterates", _variant(dtype=torch.float32)),
-    ("a list returned", _variant(out="list")),
-]
-DIAGNOSES = [
-    (_variant(order="always_sim"), "y' = y + lr * x'"),
-    (_variant(order="always_alt"), "OLD point"),
-    (_variant(y_first=True), "update x first"),
-    (_variant(sign=-1.0), "signs are the other way round"),
-    (_variant(swap_grads=True), "uses the OTHER variable"),
-    (_variant(start=False), "the start (x0, y0) first"),
-    (_variant(extra=1), "return steps + 1"),
-    (_variant(dtype=torch.float32), "float64"),
-    (_variant(out="list"), "torch tensor"),
+    ("simultaneous update used for the alternating one", _variant(order="always_sim"), "y' = y + lr * x'"),
+    ("alternating update used for both", _variant(order="always_alt"), "OLD point"),
+    ("alternating with y updated first", _variant(y_first=True), "update x first"),
+    ("wrong sign: x ascends, y descends", _variant(sign=-1.0), "signs are the other way round"),
+    ("each player steps on its own variable", _variant(swap_grads=True), "uses the OTHER variable"),
+    ("off by one: the start left out", _variant(start=False), "the start (x0, y0) first"),
+    ("off by one: one step too many", _variant(extra=1), "return steps + 1"),
+    ("float32 iterates", _variant(dtype=torch.float32), "float64"),
+    ("a list returned", _variant(out="list"), "torch tensor"),
 ]

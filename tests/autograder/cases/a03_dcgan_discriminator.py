@@ -1,7 +1,6 @@
 """Implementations of ``make_dcgan_discriminator`` (assignment 03) for the tests of its hidden
-check: ``CORRECT`` (the first is the one the solution notebook uses), ``WRONG`` (mistake, code)
-and ``DIAGNOSES`` (code, words its failure message must contain). test_checks_03_dcgan_faces.py
-runs them."""
+check: ``CORRECT`` (the first is the one the solution notebook uses) and ``WRONG`` (mistake,
+code[, words its failure message must contain]); part of :mod:`.a03_dcgan_faces`'s catalogue."""
 
 from __future__ import annotations
 
@@ -112,35 +111,20 @@ class _SigmoidInForward(nn.Module):
 
 CORRECT = [make_dcgan_discriminator, _library, _functional, _linear_head]
 WRONG = [
-    ("sigmoid at the end", _variant(sigmoid=True)),
-    ("sigmoid inside forward", lambda channels=3, width=64: _SigmoidInForward(channels, width)),
-    ("BatchNorm on the first layer", _variant(bn_first=True)),
-    ("no BatchNorm at all", _variant(no_bn=True)),
-    ("ReLU instead of LeakyReLU", _variant(act=lambda: nn.ReLU())),
-    ("LeakyReLU with the default slope 0.01", _variant(act=lambda: nn.LeakyReLU())),
-    ("width as the last hidden layer's feature maps", _variant(reversed_widths=True)),
+    ("sigmoid at the end", _variant(sigmoid=True), "no Sigmoid"),
+    ("sigmoid inside forward", lambda channels=3, width=64: _SigmoidInForward(channels, width), "not probabilities"),
+    ("BatchNorm on the first layer", _variant(bn_first=True), "no BatchNorm after the first convolution"),
+    ("no BatchNorm at all", _variant(no_bn=True), "one BatchNorm2d after each hidden convolution except the first"),
+    ("ReLU instead of LeakyReLU", _variant(act=lambda: nn.ReLU()), "negative slope 0.2"),
+    ("LeakyReLU with the default slope 0.01", _variant(act=lambda: nn.LeakyReLU()), "negative slope 0.2"),
+    ("width as the last hidden layer's feature maps", _variant(reversed_widths=True), "FIRST convolution"),
     ("width ignored (64 hard-coded)", _variant(fixed_width=64)),
-    ("logits of shape (B, 1)", _variant(out_shape="column")),
+    ("logits of shape (B, 1)", _variant(out_shape="column"), "shape (B,)"),
     ("logits of shape (B, 1, 1, 1)", _variant(out_shape="none")),
-    ("BatchNorm after the output convolution", _variant(bn_last=True)),
-    ("Dropout after every hidden layer", _variant(dropout=0.3)),
+    ("BatchNorm after the output convolution", _variant(bn_last=True), "no BatchNorm after the last convolution"),
+    ("Dropout after every hidden layer", _variant(dropout=0.3), "no Dropout"),
     ("LeakyReLU before BatchNorm", _variant(act_before_bn=True)),
-    ("default channels 1", _variant(default_channels=1)),
-    ("InstanceNorm instead of BatchNorm", _variant(instance_norm=True)),
-    ("pooling instead of strided convolutions", _variant(pool=True)),
-]
-DIAGNOSES = [
-    (_variant(sigmoid=True), "no Sigmoid"),
-    (lambda channels=3, width=64: _SigmoidInForward(channels, width), "not probabilities"),
-    (_variant(bn_first=True), "no BatchNorm after the first convolution"),
-    (_variant(no_bn=True), "one BatchNorm2d after each hidden convolution except the first"),
-    (_variant(act=lambda: nn.ReLU()), "negative slope 0.2"),
-    (_variant(act=lambda: nn.LeakyReLU()), "negative slope 0.2"),
-    (_variant(reversed_widths=True), "FIRST convolution"),
-    (_variant(out_shape="column"), "shape (B,)"),
-    (_variant(bn_last=True), "no BatchNorm after the last convolution"),
-    (_variant(dropout=0.3), "no Dropout"),
-    (_variant(default_channels=1), "defaults"),
-    (_variant(instance_norm=True), "not InstanceNorm2d"),
-    (_variant(pool=True), "no pooling"),
+    ("default channels 1", _variant(default_channels=1), "defaults"),
+    ("InstanceNorm instead of BatchNorm", _variant(instance_norm=True), "not InstanceNorm2d"),
+    ("pooling instead of strided convolutions", _variant(pool=True), "no pooling"),
 ]
