@@ -11,7 +11,7 @@ nbgrader's own machinery does the bookkeeping, in a working nbgrader course dire
    ``generate_assignment`` (gradebook entries, ``release/<id>/<id>.ipynb``);
 2. :meth:`NbgraderCourse.record` clears the student's previous grades (a failed regrade can
    never keep a stale score), copies a repaired copy of the submission to
-   ``submitted/<student>/<id>/`` (every nbgrader cell present and in place, so a deleted test
+   ``submitted/<student>/<id>/`` (:mod:`autograder.repair`: every nbgrader cell present and in place, so a deleted test
    cell cannot become "needs manual grade"), runs ``autograde`` with nbgrader's Execute
    preprocessor replaced by :class:`WriteVerdicts` -- which writes the grader's verdicts as
    the test cells' outputs, so SaveAutoGrades stores exactly our scores and OverwriteCells
@@ -34,12 +34,10 @@ workers never write it at the same time. nbgrader's ``NbGraderAPI`` does not rea
 from __future__ import annotations
 
 import contextlib
-import copy
 import fcntl
 import html
 import logging
 import os
-import re
 import shutil
 import sys
 import warnings
@@ -48,15 +46,16 @@ from typing import Iterator, Sequence
 
 from traitlets import Dict
 
-from gan_course.course.contract import HIDDEN_BEGIN, HIDDEN_END, nbgrader_metadata
+from gan_course.atomic import write_text_atomic
+from gan_course.course.contract import nbgrader_metadata
 
 from .course import SourceNotebook
 from .notebook import SAFE_STUDENT_ID
-from .safe_html import clean_feedback_html, safe_notebook_cells
+from .repair import repair_submission
+from .safe_html import clean_feedback_html
 from .verdict import Verdict, bounded_text
 
 LOG_NAME = "autograder.nbgrader"
-DEFUSED = {delimiter: delimiter.replace(" ", "\u200b ", 1) for delimiter in (HIDDEN_BEGIN, HIDDEN_END)}  # looks the same
 
 
 class NbgraderError(Exception):
@@ -161,69 +160,6 @@ def make_write_verdicts():
             return cell, resources
 
     return WriteVerdicts
-
-
-def defuse_delimiters(source: str) -> str:
-    """``source`` with nbgrader's hidden-test delimiters changed invisibly (a zero-width space)."""
-    for delimiter, defused in DEFUSED.items():
-        source = source.replace(delimiter, defused)
-    return source
-
-
-def repair_submission(notebook, release) -> object:
-    """A copy of ``notebook`` that nbgrader can always autograde and that renders safely:
-    nbgrader metadata taken from the released notebook, unknown or duplicated grade ids
-    stripped, deleted nbgrader cells restored from the released notebook after their
-    predecessor, cell ids unique; the notebook's metadata is the release's, and every cell
-    loses its outputs and foreign metadata, markdown with active HTML is shown as text
-    (:func:`autograder.safe_html.safe_notebook_cells`), hidden-test delimiters are defused."""
-    repaired = copy.deepcopy(notebook)
-    for cell in repaired.cells:
-        if isinstance(cell.get("source"), list):
-            cell["source"] = "".join(map(str, cell["source"]))
-        if isinstance(cell.get("source"), str):
-            cell["source"] = defuse_delimiters(cell["source"])
-    wanted = {nbgrader_metadata(c).get("grade_id"): c for c in release.cells if nbgrader_metadata(c).get("grade_id")}
-    seen: set[str] = set()
-    cells = []
-    for cell in repaired.cells:
-        metadata = cell.setdefault("metadata", {})
-        grade_id = nbgrader_metadata(cell).get("grade_id")
-        if "nbgrader" in metadata and (grade_id not in wanted or grade_id in seen):
-            del metadata["nbgrader"]
-        elif grade_id in wanted:
-            seen.add(grade_id)
-            metadata["nbgrader"] = copy.deepcopy(wanted[grade_id].metadata["nbgrader"])
-            cell.cell_type = wanted[grade_id].cell_type
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-            else:
-                cell.pop("outputs", None)
-                cell.pop("execution_count", None)
-        cells.append(cell)
-    order = list(wanted)
-    for position, grade_id in enumerate(order):
-        if grade_id in seen:
-            continue
-        before = [g for g in order[:position] if g in seen]
-        at = 0
-        if before:
-            at = 1 + max(i for i, c in enumerate(cells) if nbgrader_metadata(c).get("grade_id") == before[-1])
-        restored = copy.deepcopy(wanted[grade_id])
-        restored["id"] = f"restored-{grade_id}"[:64]
-        cells.insert(at, restored)
-        seen.add(grade_id)
-    used: set[str] = set()
-    for number, cell in enumerate(cells):
-        cell_id = str(cell.get("id") or "")
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", cell_id) or cell_id in used:
-            cell["id"] = f"cell-{number}"
-        used.add(cell["id"])
-    repaired.cells = cells
-    safe_notebook_cells(repaired)
-    repaired.metadata = copy.deepcopy(release.metadata)
-    repaired.nbformat, repaired.nbformat_minor = 4, 5
-    return repaired
 
 
 class NbgraderCourse:
@@ -372,7 +308,7 @@ class NbgraderCourse:
         """Sanitise every HTML page nbgrader wrote for ``student`` (see autograder.safe_html)."""
         folder = self.feedback_path(student).parent
         for page in sorted(folder.glob("*.html")):
-            page.write_text(clean_feedback_html(page.read_text(encoding="utf-8")), encoding="utf-8")
+            write_text_atomic(page, clean_feedback_html(page.read_text(encoding="utf-8")))
 
     @staticmethod
     def _sanitize_preprocessors() -> list:
@@ -403,9 +339,9 @@ class NbgraderCourse:
                 f"<tr><td><code>{html.escape(verdict.grade_id)}</code></td><td><code>{html.escape(verdict.csv_status)}</code></td>"
                 f"<td>{html.escape(score)}</td><td>{html.escape(verdict.message)}</td></tr>"
             )
-        path.write_text(
+        write_text_atomic(
+            path,
             "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
             f"{name}: {html.escape(title)}</title></head><body>\n<h1>{name}: {html.escape(title)}</h1>\n"
             "<table><tr><th>cell</th><th>status</th><th>score</th><th>message</th></tr>\n" + "\n".join(rows) + "\n</table>\n</body></html>\n",
-            encoding="utf-8",
         )

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from gan_course import paths
+from gan_course.atomic import write_bytes_atomic
 from gan_course.errors import GanCourseError
 
 from . import contract
@@ -271,9 +272,7 @@ def build(*, course_dir: Path | None = None, out_dir: Path | None = None, assign
                 report.stale.append(target)
         elif current != content:
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_bytes(content)
-            os.replace(tmp, target)
+            write_bytes_atomic(target, content)
             report.written.append(target)
     return report
 

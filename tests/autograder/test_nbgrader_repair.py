@@ -8,7 +8,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_output
 
 from gan_course.course.contract import nbgrader_metadata
-from autograder.gradebook import repair_submission, verdict_outputs
+from autograder.gradebook import verdict_outputs
+from autograder.repair import repair_submission
 from autograder.verdict import Verdict
 
 from .course_fixture import source_notebook, student_version
