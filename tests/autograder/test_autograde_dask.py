@@ -134,8 +134,11 @@ def _worker_without_bwrap(address: str) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    from distributed import Client, LocalCluster
-
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        pytest.fail("dask.distributed is missing: it is a dependency of the grader, install it with "
+                    "`.venv/bin/pip install -e ./autograder` (README, the development setup)")
     if bwrap_path() is None:
         pytest.fail("bubblewrap is not installed: `apt-get install bubblewrap` (the autograder's sandbox needs it)")
     root = tmp_path_factory.mktemp("autograde_dask")
