@@ -65,7 +65,7 @@ def summarise(name: str, run_dir: Path, *, samples: int, train_call_s: float | N
     """evaluate_run's result for a trained run, plus the median evaluation seconds per epoch
     (the steady state, without the first epoch's one-time setup: imports, real statistics)."""
     from gan_course.experiments.evaluate import evaluate_run
-    from gan_course.train.run_dir import RunDir
+    from gan_course.run_dir import RunDir
 
     metrics = evaluate_run(run_dir, samples=samples)
     eval_times = RunDir(run_dir).read_history()["epochs"]["eval_time"]

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\npackage recipe: " + ", ".join(f"{k}={config[k]}" for k in (
         "batch_size", "lr_g", "lr_d", "betas", "real_label", "d_every", "ema_decay", "n_points", "epochs")))
     print_table(rows)
-    from gan_course.train.run_dir import RunDir
+    from gan_course.run_dir import RunDir
 
     print("scatter plots: " + ", ".join(str(RunDir(r["run_dir"]).plot("scatter.png")) for r in rows))
 

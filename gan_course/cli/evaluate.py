@@ -39,7 +39,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gan_course.experiments.evaluate import evaluate_run, format_table
-    from gan_course.train.run_dir import METRICS_FILE
+    from gan_course.run_dir import METRICS_FILE
 
     samples = args.samples if not args.dry_run else min(args.samples or 200, 200)
     result = evaluate_run(args.run_dir, samples=samples, feature=args.feature, split=args.split,

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from gan_course.errors import ConfigError
     from gan_course.sampling import generate, interpolation_latents, row_labels
     from gan_course.train import load_generator
-    from gan_course.train.run_dir import RunDir
+    from gan_course.run_dir import RunDir
 
     if args.rows < 1:
         raise ConfigError(f"--rows must be at least 1, got {args.rows}")

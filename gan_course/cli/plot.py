@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gan_course.train import redraw_plots
-    from gan_course.train.run_dir import RunDir
+    from gan_course.run_dir import RunDir
 
     run_dir = Path(args.run_dir)
     out = Path(args.out) if args.out else RunDir(run_dir).plots

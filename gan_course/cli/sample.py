@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from gan_course.sampling import class_labels, generate, noise
     from gan_course.train import load_generator
     from gan_course.train.outputs import save_samples
-    from gan_course.train.run_dir import RunDir
+    from gan_course.run_dir import RunDir
 
     if args.n < 1:
         from gan_course.errors import ConfigError

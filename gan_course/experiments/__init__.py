@@ -1,7 +1,7 @@
 """Experiments on finished runs: the full evaluation protocol and comparisons of runs.
 
 This layer sits above :mod:`gan_course.train` (it trains, loads and reads runs through
-:class:`~gan_course.train.run_dir.RunDir`) and :mod:`gan_course.metrics` (FID, Heusel et al.
+:class:`~gan_course.run_dir.RunDir`) and :mod:`gan_course.metrics` (FID, Heusel et al.
 2017, https://arxiv.org/abs/1706.08500; KID, Binkowski et al. 2018,
 https://arxiv.org/abs/1801.01401), and below the command line and the book.
 

@@ -45,7 +45,7 @@ import yaml
 from .. import paths
 from ..errors import CheckpointError, ConfigError
 from ..atomic import write_json_atomic, write_text_atomic
-from ..train.run_dir import RunDir
+from ..run_dir import RunDir
 from .evaluate import evaluate_run, file_sha256
 
 CSV_COLUMNS = ("strategy", "fid", "kid_mean", "kid_std", "fid_floor", "train_time_s", "s_per_epoch", "best_epoch",

@@ -18,7 +18,7 @@ import torch
 
 from ..plotting import plot_comparison_bars, save_figure
 from ..plotting.comparison import plot_grids_side_by_side, plot_loss_panels
-from ..train.run_dir import RunDir
+from ..run_dir import RunDir
 
 GRID_PER_CLASS = 8  # samples per class (one row per class) in class_grids.png
 UNCONDITIONAL_ROWS = 10  # rows of a plain grid for unconditional members

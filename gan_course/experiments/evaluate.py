@@ -33,7 +33,7 @@ import torch
 from .. import __version__, paths
 from ..atomic import write_json_atomic
 from ..errors import CheckpointError, ConfigError
-from ..train.run_dir import RunDir
+from ..run_dir import RunDir
 
 METRICS_FORMAT = 1  # bump when the layout of metrics.json changes
 DEFAULT_IMAGE_SAMPLES = 10_000  # generated images (the usual FID protocol)

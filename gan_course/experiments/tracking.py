@@ -77,7 +77,7 @@ def rank_correlation(a: Sequence[float], b: Sequence[float]) -> float:
 def loss_fid_tracking(history: Mapping, column: str) -> Tracking:
     """Spearman's rho between ``history['epochs'][column]`` and the validation FID, by epoch.
 
-    history: a run's history document (``gan_course.train.history.read_history``), whose
+    history: a run's history document (``gan_course.run_dir.read_history``), whose
     ``epochs`` mapping holds equal-length columns including ``epoch``, ``column`` and
     ``val_fid``. Epochs missing either value are skipped. Raises :class:`TrackingError` naming
     the fix when the run has no FID column or fewer than :data:`MIN_PAIRS` epochs with both.

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor
 
 from ..errors import CheckpointError, ConfigError
-from ..train.run_dir import RunDir
+from ..run_dir import RunDir
 from .tally import Tally
 
 CHECKPOINT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a file stem in checkpoints/, nothing else

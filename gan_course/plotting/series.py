@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import HistoryError
+from ..run_dir import read_history
 from .figure import PlotInputError, to_numpy
 
 AUTO_SMOOTH_POINTS = 50  # smooth=None: the average spans about 1/50 of the curve
@@ -42,9 +44,6 @@ def _columns(table, *, name: str) -> dict[str, list]:
 
 def _read_json(path: Path) -> dict:
     """``history.json`` (or a run directory's) through the one reader, its errors as PlotInputError."""
-    from ..errors import HistoryError
-    from ..train.history import read_history
-
     try:
         return read_history(path)
     except HistoryError as error:

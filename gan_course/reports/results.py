@@ -31,9 +31,8 @@ import yaml
 from .. import paths
 from ..atomic import copy_atomic, write_text_atomic
 from ..errors import ResultError
-from ..train.history import read_history
-from ..train.run_dir import (CHECKPOINT_DIR, CONFIG_FILE, HISTORY_CSV, HISTORY_FILE, METRICS_FILE, TENSORBOARD_DIR,
-                             RunDir)
+from ..run_dir import (CHECKPOINT_DIR, CONFIG_FILE, HISTORY_CSV, HISTORY_FILE, METRICS_FILE, TENSORBOARD_DIR, RunDir,
+                       read_history)
 from .provenance import read_run_record
 
 RUN_FILES = (CONFIG_FILE, HISTORY_FILE, HISTORY_CSV, METRICS_FILE)  # history_steps.csv: in history.json
@@ -168,7 +167,7 @@ class StoredResult:
         return RunDir(self.path / member if member else self.path)
 
     def history(self, member: str | None = None) -> dict:
-        """``history.json`` (the trainer's columnar history), read by :func:`~gan_course.train.history.read_history`."""
+        """``history.json`` (the trainer's columnar history), read by :func:`~gan_course.run_dir.read_history`."""
         return read_history(self.file(HISTORY_FILE, member))
 
     def metrics(self, member: str | None = None) -> dict:

@@ -14,8 +14,7 @@
 | ``trainer``     | Trainer, train, TrainResult: the loop and the steps              |
 | ``stats``       | EpochStats: one epoch's losses, scores, w_estimate and penalty   |
 | ``run_writer``  | RunDirWriter: the callback that writes the run directory         |
-| ``run_dir``     | RunDir: every file name of a run directory; finding runs and checkpoints |
-| ``history``     | History (per-step / per-epoch columns, JSON and CSV); read_history, the one reader of history.json |
+| ``history``     | History (per-step / per-epoch columns, JSON and CSV), read back through gan_course.run_dir.read_history |
 | ``checkpoint``  | save_checkpoint (atomic), load_checkpoint, load_generator        |
 | ``state``       | a checkpoint's contents (trainer_state, restore_trainer), RNG states, resume checks |
 | ``schedules``   | make_scheduler (none, linear, two-stage)                         |

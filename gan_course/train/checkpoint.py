@@ -4,7 +4,7 @@ A checkpoint is one ``torch.save`` file holding a dict. :func:`save_checkpoint` 
 with ``format_version`` and the package version and writes it atomically: to a temporary
 file in the same directory, flushed and ``fsync``-ed, then renamed over the target with
 ``os.replace`` (:mod:`gan_course.atomic`), so a crash or a kill never leaves half a file at the
-target path. Where a run keeps its checkpoints is :mod:`gan_course.train.run_dir`'s business.
+target path. Where a run keeps its checkpoints is :mod:`gan_course.run_dir`'s business.
 
 The trainer's checkpoints hold (keys): ``format_version``, ``gan_course_version``,
 ``config`` (the resolved :class:`TrainConfig` as a dict), ``data`` (item shape and number
@@ -30,7 +30,7 @@ from torch import nn
 from .. import __version__
 from ..atomic import atomic_write
 from ..errors import CheckpointError
-from .run_dir import BEST, CHECKPOINT_DIR, LATEST, find_checkpoint
+from ..run_dir import BEST, CHECKPOINT_DIR, LATEST, find_checkpoint
 
 if TYPE_CHECKING:  # config imports the model and data registries; load them only when needed
     from .config import TrainConfig

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from ..atomic import write_json_atomic, write_text_atomic
-from ..errors import HistoryError
-from .run_dir import RunDir
+from ..run_dir import read_history
 
 STEP_COLUMNS = ("step", "epoch", "d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm", "time")
 EPOCH_COLUMNS = ("epoch", "d_loss", "g_loss", "d_real", "d_fake", "lr_d", "lr_g", "metric", "epoch_time", "time")
@@ -139,28 +136,6 @@ class History:
         if steps_path is not None:
             _write_csv(Path(steps_path), self.steps)
         return path
-
-
-def read_history(path: str | os.PathLike) -> dict:
-    """The one reader of ``history.json``: the JSON document as a dict (columns as written).
-
-    path: the file, or a run directory (its ``history.json``). Raises
-    :class:`~gan_course.errors.HistoryError` naming the fix when the file is missing, is not
-    JSON, or does not hold a JSON object.
-    """
-    path = Path(path).expanduser()
-    if path.is_dir():
-        path = RunDir(path).history
-    if not path.is_file():
-        raise HistoryError(
-            f"no training history at {path}; pass a run's history.json (runs/<name>/history.json) or its run directory")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise HistoryError(f"{path} is not a valid history.json ({error}); re-run training or restore the file") from None
-    if not isinstance(data, Mapping):
-        raise HistoryError(f"{path} holds a JSON {type(data).__name__}, not a history object; pass a run's history.json")
-    return dict(data)
 
 
 def _write_csv(path: Path, columns: dict[str, list]) -> None:

@@ -109,7 +109,7 @@ class LivePlot:
         """The figure for the trainer's current state: losses per logged step | samples."""
         from IPython.display import Image
 
-        from ..plotting.curves import CRITIC_LINES  # lazily: plotting reads histories through train
+        from ..plotting.curves import CRITIC_LINES  # lazily: matplotlib loads only when a notebook draws
 
         fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
         curves, samples = fig.subplots(1, 2, width_ratios=(3, 2))

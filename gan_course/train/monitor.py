@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import CheckpointError, ConfigError, GanCourseError
-from .run_dir import RunDir
+from ..run_dir import RunDir
 
 DEFAULT_PORT = 6006  # TensorBoard's own default port
 HOST = "127.0.0.1"  # loopback only
@@ -67,7 +67,7 @@ def find_run(path: str | os.PathLike) -> Path:
     """The run directory ``path`` (or ``$GAN_COURSE_RUNS/<path>`` for a bare run name), resolved.
 
     Raises :class:`~gan_course.errors.CheckpointError` when it is not a run directory
-    (:meth:`RunDir.locate <gan_course.train.run_dir.RunDir.locate>`) or has no TensorBoard logs
+    (:meth:`RunDir.locate <gan_course.run_dir.RunDir.locate>`) or has no TensorBoard logs
     and will not get any.
     """
     run = RunDir.locate(path)

@@ -1,6 +1,6 @@
 """What a run writes besides checkpoints: sample grids (or 2D scatters) and the final plots.
 
-The file names are :class:`~gan_course.train.run_dir.RunDir`'s. Samples are saved one way,
+The file names are :class:`~gan_course.run_dir.RunDir`'s. Samples are saved one way,
 :func:`save_samples`, by the trainer, ``gan-course sample`` and ``gan-course interpolate``:
 images as a grid written with ``torchvision.utils.save_image`` (fast, no matplotlib), 2D points
 as a scatter over :func:`reference_points` (the run's fixed real sample,
@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from ..atomic import atomic_path
-from .run_dir import PLOTS_DIR, RunDir
+from ..run_dir import PLOTS_DIR, RunDir
 
 logger = logging.getLogger(__name__)
 

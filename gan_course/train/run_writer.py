@@ -12,7 +12,7 @@ so that the files are on disk before any other callback sees the epoch) writes:
 With ``config.plots`` False (the course notebooks under the grader's budget) nothing is drawn
 with matplotlib: no ``plots/`` and no 2D ``samples/`` scatters (image grids are still written).
 
-The names come from the run's :class:`~gan_course.train.run_dir.RunDir` (``trainer.run``).
+The names come from the run's :class:`~gan_course.run_dir.RunDir` (``trainer.run``).
 Every file is written atomically (:mod:`gan_course.atomic`), so a reader (``gan-course
 monitor``, a notebook) never sees half of one.
 """

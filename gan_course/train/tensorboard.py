@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .run_dir import RunDir
+from ..run_dir import RunDir
 
 SAMPLES_TAG = "samples"
 STEP_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "w_estimate", "penalty", "d_grad_norm",

@@ -51,7 +51,7 @@ from .config import TrainConfig, resolve
 from .ema import EMA
 from .epoch_metric import EpochMetric
 from .history import History
-from .run_dir import RunDir
+from ..run_dir import RunDir
 from .run_writer import RunDirWriter
 from .schedules import make_scheduler
 from .state import NOISE_SEED_OFFSET, global_rng_state, restore_trainer, set_global_rng_state, trainer_state

@@ -10,7 +10,7 @@ import pytest
 from gan_course.data import synthetic_like
 from gan_course.errors import CheckpointError, ConfigError, DatasetNotFoundError
 from gan_course.experiments.evaluate import evaluate_run, feature_from_option, format_table
-from gan_course.train.run_dir import METRICS_FILE
+from gan_course.run_dir import METRICS_FILE
 from gan_course.metrics.fid import compute_fid, fid_floor
 from gan_course.metrics.ring import ring_metrics
 from gan_course.sampling import class_labels, generate, noise

@@ -14,7 +14,7 @@ from PIL import Image
 
 from gan_course.data import FASHION_MNIST_CLASSES, to_float
 from gan_course.game.engine import FRESH_SAMPLES, MAX_FAKES, MIN_FAKES, ROUND_SIZE
-from gan_course.train.run_dir import RunDir
+from gan_course.run_dir import RunDir
 from gan_course.train import load_models
 
 from .conftest import png_bytes

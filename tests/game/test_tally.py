@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from gan_course.game.tally import Tally
-from gan_course.train.run_dir import RunDir
+from gan_course.run_dir import RunDir
 
 PROCESSES, UPDATES_PER_PROCESS = 4, 25
 

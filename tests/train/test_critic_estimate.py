@@ -13,7 +13,7 @@ from gan_course.data import InMemoryData
 from gan_course.losses import GP_WEIGHT, R1_WEIGHT
 from gan_course.plotting import plot_losses
 from gan_course.train import History, Trainer, train
-from gan_course.train.run_dir import RunDir
+from gan_course.run_dir import RunDir
 
 REAL_POINT = (0.5, -1.0)  # every real sample
 FAKE_POINT = (-0.25, 3.0)  # every generated sample

@@ -13,7 +13,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from gan_course.cli import build_parser
 from gan_course.cli.train import config_from_args
 from gan_course.train import TensorBoardLogger, Trainer
-from gan_course.train.run_dir import RunDir
+from gan_course.run_dir import RunDir
 from gan_course.train.tensorboard import sample_image
 
 STEPS_PER_EPOCH = 4  # 16 synthetic images, batch 4

@@ -10,8 +10,10 @@
 
 Every reader and writer names these files through :class:`RunDir`: the trainer, ``evaluate``,
 ``compare``, ``monitor``, ``sample`` / ``interpolate``, the game, the book's stored results.
-It only names and finds files; it reads nothing but ``history.json``
-(:func:`gan_course.train.history.read_history`) and writes nothing.
+It only names and finds files; it reads nothing but ``history.json`` (:func:`read_history`, the
+one reader of it, used by :class:`gan_course.train.history.History`, the plots, ``evaluate`` and
+the book's stored results) and writes nothing. It sits in the library's bottom layer, beside
+:mod:`gan_course.paths`, because every layer above reads runs (``docs/ARCHITECTURE.md``).
 
     run = RunDir.locate("ring-mlp-gan")       # a path, or a bare name under $GAN_COURSE_RUNS
     run.history, run.best, run.epoch_samples(3)
@@ -20,13 +22,15 @@ It only names and finds files; it reads nothing but ``history.json``
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
-from ..errors import CheckpointError, ConfigError
+from . import paths
+from .errors import CheckpointError, ConfigError, HistoryError
 
 CONFIG_FILE = "config.yaml"  # written when a run starts: what marks a run directory
 HISTORY_FILE = "history.json"
@@ -201,9 +205,7 @@ class RunDir:
                               "train it first (gan-course train --config ...) or resume it with --resume")
 
     def read_history(self) -> dict:
-        """``history.json`` as a dict (:func:`gan_course.train.history.read_history`)."""
-        from .history import read_history
-
+        """``history.json`` as a dict (:func:`read_history`)."""
         return read_history(self.history)
 
 
@@ -220,3 +222,25 @@ def find_checkpoint(path: str | os.PathLike) -> Path:
             f"no {BEST} or {LATEST} in {path / CHECKPOINT_DIR}: is {path} a run directory? "
             "Train first (gan-course train ...) or pass a .pt file")
     return path
+
+
+def read_history(path: str | os.PathLike) -> dict:
+    """The one reader of ``history.json``: the JSON document as a dict (columns as written).
+
+    path: the file, or a run directory (its ``history.json``). Raises
+    :class:`~gan_course.errors.HistoryError` naming the fix when the file is missing, is not
+    JSON, or does not hold a JSON object.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = RunDir(path).history
+    if not path.is_file():
+        raise HistoryError(
+            f"no training history at {path}; pass a run's history.json (runs/<name>/history.json) or its run directory")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise HistoryError(f"{path} is not a valid history.json ({error}); re-run training or restore the file") from None
+    if not isinstance(data, Mapping):
+        raise HistoryError(f"{path} holds a JSON {type(data).__name__}, not a history object; pass a run's history.json")
+    return dict(data)

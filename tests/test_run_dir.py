@@ -13,10 +13,9 @@ from gan_course.experiments.evaluate import training_summary
 from gan_course.plotting import PlotInputError, load_history
 from gan_course.reports import load_result
 from gan_course.train import History, train
-from gan_course.train.run_dir import RunDir, find_checkpoint
-from gan_course.train.history import read_history
+from gan_course.run_dir import RunDir, find_checkpoint, read_history
 
-BOOK_RESULTS = Path(__file__).resolve().parents[2] / "book" / "results"
+BOOK_RESULTS = Path(__file__).resolve().parents[1] / "book" / "results"
 
 
 def _touch(path: Path) -> Path:
