@@ -30,7 +30,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def verb_name(verb) -> str:
+    """The command a verb module adds (its module name, ``_`` written ``-``)."""
+    return verb.__name__.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` a known command, just that command's parser:
+    some parsers import heavy modules to describe their options (``train`` imports the trainer
+    and torch), and ``gan-course check`` must start in well under a second."""
     parser = Parser(
         prog="gan-course",
         description="Train, sample and inspect the GANs of the gan-course package.",
@@ -38,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gan-course {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser, required=True)
     for verb in VERBS:
-        verb.add_parser(subparsers)
+        if only is None or only not in {verb_name(v) for v in VERBS} or verb_name(verb) == only:
+            verb.add_parser(subparsers)
     return parser
 
 
@@ -52,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except GanCourseError as error:
             print(f"gan-course {autograde.VERB}: error: {error}", file=sys.stderr)
             return EXIT_USAGE
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except GanCourseError as error:

@@ -23,9 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-import torchvision.transforms.functional as TF
 from torch import Tensor
-from torchvision.datasets.folder import IMG_EXTENSIONS, default_loader, has_file_allowed_extension, make_dataset
 from tqdm.auto import tqdm
 
 from .. import paths
@@ -35,10 +33,13 @@ from .tensor_data import InMemoryData
 
 DCGAN_IMAGE_SIZE = 64  # Radford et al. 2015: 64x64 images for CelebA / LSUN / faces
 CACHE_FORMAT = 1  # bump when the decoding changes, so that old caches are not reused
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")  # torchvision's
+# ImageFolder extensions (a test checks they agree); torchvision is imported only to decode: importing it
+# costs a second or two, which `gan-course check` (through gan_course.data.ring) must not pay
 
 
 def _is_image(path: str) -> bool:
-    return has_file_allowed_extension(path, IMG_EXTENSIONS)
+    return path.lower().endswith(IMG_EXTENSIONS)
 
 
 def decode_image_files(
@@ -46,6 +47,9 @@ def decode_image_files(
 ) -> Tensor:
     """Decode image files into uint8 ``(N, 3, image_size, image_size)``: RGB, shorter side
     resized to ``image_size`` (bilinear, antialiased), then centre-cropped."""
+    import torchvision.transforms.functional as TF
+    from torchvision.datasets.folder import default_loader
+
     out = torch.empty((len(files), 3, image_size, image_size), dtype=torch.uint8)  # (N, 3, S, S)
     for i, file in enumerate(tqdm(files, desc=desc, disable=None if len(files) > 1000 else True, leave=False)):
         try:
@@ -72,6 +76,8 @@ def find_images(directory: Path) -> tuple[list[tuple[str, int]], list[str]]:
         if entry.is_dir() and not entry.name.startswith(".") and _has_images(Path(entry.path))
     )
     if classes:
+        from torchvision.datasets.folder import make_dataset
+
         samples = make_dataset(str(directory), {c: k for k, c in enumerate(classes)}, extensions=IMG_EXTENSIONS)
         samples = [(path, label) for path, label in samples if f"{os.sep}." not in os.path.relpath(path, directory)]
         if len(classes) >= 2:

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-import torchvision.datasets
 from torch import Tensor
 
 from .. import paths
@@ -173,6 +172,8 @@ def _decompress_idx(name: str, root: Path, search_dirs: Sequence[Path]) -> None:
 
 def _torchvision_dataset(name: str, root: Path, split: str, download: bool | None):
     """Construct torchvision's dataset without downloading, then with ``download=True`` if allowed."""
+    import torchvision.datasets  # here, not at the top: importing torchvision costs a second or two
+
     cls = getattr(torchvision.datasets, TORCHVISION_NAMES[name][0])  # looked up per call (tests patch it)
     kwargs = {"split": split, "target_type": []} if name == "celeba" else {"train": split == "train"}
     title, where = TORCHVISION_NAMES[name][1], dataset_dir(name, root)

@@ -26,16 +26,37 @@
 | ``live``        | LivePlot: loss curves and samples redrawn in place in a notebook |
 """
 
-from .assembly import pick_device
-from .checkpoint import load_checkpoint, load_generator, load_models, save_checkpoint
-from .config import STRATEGIES, TrainConfig, config_from_dict, config_to_dict, load_config, resolve, shipped_configs
-from .ema import EMA
-from .history import History
-from .live import LivePlot
-from .outputs import redraw_plots
-from .schedules import make_scheduler
-from .tensorboard import TensorBoardLogger
-from .trainer import Trainer, TrainResult, train
+import importlib
+
+_EXPORTS = {  # name -> the module that defines it; imported on first use (PEP 562), so that
+    # `from gan_course.train.critic_step import critic_step` does not import the trainer,
+    # matplotlib and TensorBoard (about a second; `gan-course check` needs only critic_step)
+    "pick_device": "assembly",
+    **dict.fromkeys(("load_checkpoint", "load_generator", "load_models", "save_checkpoint"), "checkpoint"),
+    **dict.fromkeys(("STRATEGIES", "TrainConfig", "config_from_dict", "config_to_dict", "load_config", "resolve",
+                     "shipped_configs"), "config"),
+    "EMA": "ema",
+    "History": "history",
+    "LivePlot": "live",
+    "redraw_plots": "outputs",
+    "make_scheduler": "schedules",
+    "TensorBoardLogger": "tensorboard",
+    **dict.fromkeys(("Trainer", "TrainResult", "train"), "trainer"),
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "EMA", "STRATEGIES", "History", "LivePlot", "TensorBoardLogger", "TrainConfig", "TrainResult", "Trainer", "config_from_dict", "config_to_dict",

@@ -135,3 +135,23 @@ def test_missing_and_empty_folders_and_broken_images_are_explained(tmp_path):
     (tmp_path / "broken" / "bad.png").write_bytes(b"not a png")
     with pytest.raises(DatasetNotFoundError, match="bad.png.*delete or replace"):
         load_image_folder(tmp_path / "broken", cache=False)
+
+
+def test_image_extensions_are_torchvisions():
+    """Does the folder loader accept exactly the files torchvision's ImageFolder accepts (its
+    list is copied so that importing gan_course.data does not import torchvision)?"""
+    from torchvision.datasets.folder import IMG_EXTENSIONS as TORCHVISION_EXTENSIONS
+
+    from gan_course.data import folder
+
+    assert folder.IMG_EXTENSIONS == TORCHVISION_EXTENSIONS
+
+
+def test_importing_the_data_package_leaves_torchvision_unimported():
+    """Is torchvision imported only when images are decoded (``gan-course check`` imports the
+    ring's constants and must start fast)?"""
+    import subprocess
+    import sys
+
+    code = "import sys, gan_course.data; print('torchvision' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .common import ProbeSGD
+
 STEP_LATENT_DIM = 4  # the tiny G and D the step probes train (no dropout: deterministic steps)
 STEP_HIDDEN = 16
 STEP_SLOPE = 0.2
@@ -272,7 +274,7 @@ def discriminator_step(fn: Callable[..., Any], payload: dict) -> dict:
     """
     with isolated_rng(payload["seed"]):
         generator, discriminator = _networks(payload)
-        optimizer = torch.optim.SGD(discriminator.parameters(), lr=payload["lr"])
+        optimizer = ProbeSGD(discriminator.parameters(), lr=payload["lr"])
         _fill_grads(discriminator, payload.get("d_junk"))
         real, z = payload["real"].clone(), payload["z"].clone()
         result = fn(generator, discriminator, optimizer, real, z, **payload["kwargs"])
@@ -286,7 +288,7 @@ def generator_step(fn: Callable[..., Any], payload: dict) -> dict:
     """
     with isolated_rng(payload["seed"]):
         generator, discriminator = _networks(payload)
-        optimizer = torch.optim.SGD(generator.parameters(), lr=payload["lr"])
+        optimizer = ProbeSGD(generator.parameters(), lr=payload["lr"])
         _fill_grads(generator, payload.get("g_junk"))
         z = payload["z"].clone()
         result = fn(generator, discriminator, optimizer, z)

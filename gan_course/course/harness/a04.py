@@ -20,7 +20,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from .common import _describe, seeded
+from .common import ProbeSGD, _describe, seeded
 
 SPECTRAL_NORM_FORWARDS = 12  # train-mode forward passes: one power iteration each
 
@@ -271,7 +271,7 @@ def critic_step(fn: Callable[..., Any], payload: dict) -> dict:
         for model, junk in ((critic, payload["c_junk"]), (generator, payload["g_junk"])):
             for parameter, stale in zip(model.parameters(), junk):
                 parameter.grad = stale.clone()
-        optimizer = torch.optim.SGD(critic.parameters(), lr=payload["lr"])
+        optimizer = ProbeSGD(critic.parameters(), lr=payload["lr"])
         real, z = payload["real"].clone(), payload["z"].clone()
         args, kwargs = list(payload.get("args", [])), dict(payload.get("kwargs", {}))
         penalty = None if payload.get("penalty") is None else MidpointPenalty(payload["penalty"])

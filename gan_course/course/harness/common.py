@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 from typing import Any, Callable, Iterator
 
 import torch
@@ -63,3 +64,48 @@ def seeded(seed: int | None) -> Iterator[None]:
             yield
     finally:
         torch.set_num_threads(threads)
+
+
+class ProbeSGD(torch.optim.SGD):
+    """Plain SGD, ``p <- p - lr * p.grad``: the optimizer a step probe hands to student code.
+
+    It is a ``torch.optim.SGD`` with the same update (no momentum, no weight decay) and the
+    same ``zero_grad``, ``step`` and ``param_groups``, minus torch.optim's torch.compile hooks:
+    the first ``torch.optim.SGD`` built or stepped in a process imports ``torch._dynamo``,
+    2-4 s on a busy machine -- longer than every other probe of a notebook together.
+    """
+
+    def __init__(self, params, lr: float):  # noqa: D107 - deliberately skips Optimizer.__init__ (its hooks import dynamo)
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        self.defaults = {"lr": lr, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False,
+                         "maximize": False, "foreach": None, "differentiable": False, "fused": None}
+        self.state = defaultdict(dict)
+        self.param_groups = [{"params": params, **self.defaults}]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    else:
+                        p.grad.requires_grad_(False)
+                    p.grad.zero_()
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.add_(p.grad, alpha=-group["lr"])
+        return loss
