@@ -102,24 +102,37 @@ zeros = torch.zeros(8)
 loss = discriminator_loss(zeros, zeros)
 assert isinstance(loss, torch.Tensor) and loss.dim() == 0, \
     "return one number for the batch: a 0-dim tensor (average with .mean(), never a Python float)"
-assert abs(loss.item() - 2 * math.log(2)) < 1e-5, \
-    "with logits 0, D(x) = D(G(z)) = 1/2 and each BCE term is log 2, so the loss is 2 log 2"
-confident = discriminator_loss(torch.full((8,), 20.0), torch.full((8,), -20.0))
-assert confident.item() < 1e-6, "a discriminator that is right and confident should have a loss close to 0"
 assert abs(discriminator_loss(torch.full((16,), 3.0), torch.zeros(16)).item()
            - discriminator_loss(torch.full((4,), 3.0), torch.zeros(4)).item()) < 1e-6, \
     "the loss must not depend on the batch size: average over the batch, do not sum"
+right = discriminator_loss(torch.full((8,), 30.0), torch.full((8,), -30.0))  # confident and right
+wrong = discriminator_loss(torch.full((8,), -30.0), torch.full((8,), 30.0))  # confident and wrong
+assert torch.isfinite(right) and torch.isfinite(wrong), \
+    "logits of magnitude 30 must give a finite loss: sigmoid(30) is exactly 1.0 in float32, so log(1 - sigmoid(x)) is log(0); work with the logits"
+assert abs(wrong.item() - right.item()) > 10, \
+    "your loss barely changes between a confidently right and a confidently wrong discriminator: the inputs are raw logits, was the sigmoid applied twice?"
+assert abs(discriminator_loss(torch.full((8,), 2.0), torch.full((8,), -1.0)).item()
+           - discriminator_loss(torch.full((8,), 2.0), torch.full((8,), -1.0), real_label=1.0).item()) < 1e-6, \
+    "with no real_label argument the loss must be the one for real_label=1.0: keep the default of the given signature"
+assert right.item() < 1e-6, \
+    "a discriminator that is right and confident should have a loss close to 0: real logits go with real_label, fake logits with 0"
+assert abs(loss.item() - 2 * math.log(2)) < 1e-5, \
+    "with logits 0, D(x) = D(G(z)) = 1/2 and each BCE term is log 2: the loss adds the two mean BCE terms, 2 log 2"
 smoothed = discriminator_loss(torch.full((8,), 10.0), torch.full((8,), -10.0), real_label=0.9)
 assert abs(smoothed.item() - (F.softplus(torch.tensor(10.0)) - 9.0 + F.softplus(torch.tensor(-10.0))).item()) < 1e-4, \
     "with real_label=0.9 a very confident D(x) is penalised: the real target is 0.9, the fake target stays 0"
+assert abs(wrong.item() - 2 * F.softplus(torch.tensor(30.0)).item()) < 1e-3, \
+    "confidently wrong logits (real -30, fake +30) cost softplus(30) per term; your value is off because sigmoid(30) " \
+    "rounds to 1.0 in float32 and a loss on probabilities clamps log(0): compute the BCE from the logits"
 column = discriminator_loss(torch.full((8, 1), 2.0), torch.full((8, 1), -1.0))
 assert abs(column.item() - discriminator_loss(torch.full((8,), 2.0), torch.full((8,), -1.0)).item()) < 1e-6, \
     "logits of shape (B, 1) must give the same loss as (B,): build targets with the logits' own shape"
 huge = discriminator_loss(torch.full((4,), -100.0), torch.full((4,), 100.0))
 assert torch.isfinite(huge), "logits of magnitude 100 must give a finite loss: compute the log-sigmoid from logits"
-logits = torch.zeros(4, requires_grad=True)
-discriminator_loss(logits, torch.zeros(4)).backward()
-assert logits.grad is not None and torch.isfinite(logits.grad).all(), "the loss must be differentiable in the logits"
+real, fake = torch.zeros(4, requires_grad=True), torch.zeros(4, requires_grad=True)
+discriminator_loss(real, fake).backward()
+assert all(g is not None and torch.isfinite(g).all() and g.abs().sum() > 0 for g in (real.grad, fake.grad)), \
+    "the loss must be differentiable in both the real and the fake logits: did you detach one of them?"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -156,17 +169,36 @@ def generator_loss(fake_logits):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_generator_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert abs(generator_loss(torch.zeros(8)).item() - math.log(2)) < 1e-5, \
+loss = generator_loss(torch.zeros(8))
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, \
+    "return one number for the batch: a 0-dim tensor (average with .mean())"
+assert abs(generator_loss(torch.full((16,), 1.5)).item() - generator_loss(torch.full((4,), 1.5)).item()) < 1e-6, \
+    "the loss must not depend on the batch size: average over the batch, do not sum"
+fooled, rejected = generator_loss(torch.full((8,), 30.0)), generator_loss(torch.full((8,), -30.0))
+assert abs(rejected.item() - fooled.item()) > 10, \
+    "your loss barely changes between logit -30 (D rejects the fakes) and +30 (D is fooled): the inputs are raw " \
+    "logits, was the sigmoid applied twice?"
+assert rejected.item() > fooled.item(), \
+    "the generator's loss must fall as D(G(z)) rises: check the target and the sign (the generator wants D to say 'real')"
+logits = torch.full((4,), -5.0, requires_grad=True)
+generator_loss(logits).backward()
+assert logits.grad.abs().sum().item() > 0.5, \
+    "where D confidently rejects the fakes (logit -5) your loss is nearly flat: that is the saturating loss " \
+    "log(1 - D(G(z))) of section 2's minimax game; generator_loss is the non-saturating -log D(G(z))"
+assert abs(loss.item() - math.log(2)) < 1e-5, \
     "with logit 0, D(G(z)) = 1/2 and -log(1/2) = log 2"
-assert generator_loss(torch.full((8,), 30.0)).item() < 1e-6, \
-    "when D is fooled (large positive logits) the generator's loss should be close to 0"
-assert generator_loss(torch.full((8,), -3.0)).item() > generator_loss(torch.full((8,), 3.0)).item(), \
-    "the generator's loss must fall as D(G(z)) rises: check the target (the generator wants D to say 'real')"
+assert fooled.item() < 1e-6, \
+    "when D is fooled (large positive logits) the generator's loss should be close to 0: its target is exactly 1"
 far = generator_loss(torch.full((4,), -100.0))
 assert torch.isfinite(far) and abs(far.item() - 100.0) < 1e-3, \
     "for a logit of -100 the loss is softplus(100) = 100: compute it from logits, not from sigmoid"
 assert abs(generator_loss(torch.full((8, 1), 1.5)).item() - generator_loss(torch.full((8,), 1.5)).item()) < 1e-6, \
     "(B, 1) logits must give the same loss as (B,)"
+logits = torch.full((4,), -100.0, requires_grad=True)
+generator_loss(logits).backward()
+assert abs(logits.grad.sum().item() + 1.0) < 1e-3, \
+    "at logit -100 the generator must still get its full gradient (d loss / d logit = -1/B per sample): a loss " \
+    "computed from clamped probabilities loses it; compute it from the logits"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -185,17 +217,29 @@ def minimax_generator_loss(fake_logits):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_minimax_generator_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-assert abs(minimax_generator_loss(torch.zeros(8)).item() - math.log(0.5)) < 1e-5, \
-    "with logit 0, log(1 - 1/2) = -log 2"
+loss = minimax_generator_loss(torch.zeros(8))
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, \
+    "return one number for the batch: a 0-dim tensor (average with .mean())"
+assert abs(minimax_generator_loss(torch.full((16,), 1.5)).item()
+           - minimax_generator_loss(torch.full((4,), 1.5)).item()) < 1e-6, \
+    "the loss must not depend on the batch size: average over the batch, do not sum"
+fooled, rejected = minimax_generator_loss(torch.full((8,), 30.0)), minimax_generator_loss(torch.full((8,), -30.0))
+assert torch.isfinite(fooled) and torch.isfinite(rejected), \
+    "logits of magnitude 30 must give a finite loss: sigmoid(30) is exactly 1.0 in float32, so log(1 - sigmoid(x)) is log(0); work with the logits"
+assert abs(rejected.item() - fooled.item()) > 10, \
+    "your loss barely changes between logit -30 and +30: the inputs are raw logits, was the sigmoid applied twice?"
 assert minimax_generator_loss(torch.full((8,), 2.0)).item() < minimax_generator_loss(torch.full((8,), -2.0)).item(), \
-    "the generator minimises this loss, so it must fall as D(G(z)) rises"
-high = minimax_generator_loss(torch.full((4,), 100.0))
-assert torch.isfinite(high) and abs(high.item() + 100.0) < 1e-3, \
-    "for a logit of 100, log(1 - sigmoid(100)) = -softplus(100) = -100; 1 - sigmoid(100) rounds to 0 in float32"
+    "the generator minimises this loss, so it must fall as D(G(z)) rises: check which probability goes in the log, and the sign"
 logits = torch.full((4,), -8.0, requires_grad=True)
 minimax_generator_loss(logits).backward()
 assert 0 < logits.grad.abs().max().item() < 1e-3, \
-    "when D confidently rejects the fakes (logit -8) the minimax loss is nearly flat: that is its saturation"
+    "when D confidently rejects the fakes (logit -8) the minimax loss is nearly flat -- that is its saturation -- but " \
+    "yours is not: is it the non-saturating loss -log D(G(z)) instead?"
+assert abs(loss.item() - math.log(0.5)) < 1e-5, \
+    "with logit 0, log(1 - 1/2) = -log 2"
+high = minimax_generator_loss(torch.full((4,), 100.0))
+assert torch.isfinite(high) and abs(high.item() + 100.0) < 1e-3, \
+    "for a logit of 100, log(1 - sigmoid(100)) = -softplus(100) = -100; 1 - sigmoid(100) rounds to 0 in float32"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -285,10 +329,18 @@ def discriminator_scores(real_logits, fake_logits):
 scores = discriminator_scores(torch.zeros(8), torch.zeros(8))
 assert isinstance(scores, tuple) and len(scores) == 2, "return a tuple (mean D(x), mean D(G(z)))"
 assert all(isinstance(s, float) for s in scores), "return Python floats (use .item()), not tensors"
+assert all(0.0 <= s <= 1.0 for s in discriminator_scores(torch.full((8,), 3.0), torch.full((8,), -3.0))), \
+    "scores are probabilities, between 0 and 1: apply the sigmoid to the logits, then average them (mean, not sum)"
 assert abs(scores[0] - 0.5) < 1e-6 and abs(scores[1] - 0.5) < 1e-6, "a logit of 0 is a probability of 1/2"
-real_p, fake_p = discriminator_scores(torch.tensor([10.0, -10.0]), torch.full((2,), -10.0))
-assert abs(real_p - 0.5) < 1e-4, "average the probabilities, not the logits: sigmoid(10) and sigmoid(-10) average to 1/2"
-assert fake_p < 1e-3, "D(G(z)) is the mean probability of the fake batch"
+high, low = discriminator_scores(torch.full((4,), 3.0), torch.full((4,), -3.0))
+assert high > 0.5 > low, "the first score is mean D(x) on the real logits, the second mean D(G(z)) on the fake logits"
+real_p, fake_p = discriminator_scores(torch.tensor([4.0, -2.0]), torch.full((2,), -10.0))
+assert abs(real_p - (torch.sigmoid(torch.tensor(4.0)) + torch.sigmoid(torch.tensor(-2.0))).item() / 2) < 1e-5, \
+    "average the probabilities, not the logits: the sigmoid goes on each logit, then the mean"
+assert fake_p < 1e-3, "D(G(z)) is the mean probability D gives the fakes of being real"
+from_d = torch.zeros(4, requires_grad=True) * 1.0  # logits straight from D carry a gradient graph
+assert all(isinstance(s, float) for s in discriminator_scores(from_d, from_d)), \
+    "the scores must work on logits that carry a gradient graph (straight from D): read the numbers out with .item()"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -319,7 +371,8 @@ def dcgan_weights_init(module):
 
 # %% nbgrader={"grade": true, "grade_id": "test_dcgan_weights_init", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 torch.manual_seed(0)
-net = nn.Sequential(nn.Conv2d(64, 64, 4), nn.BatchNorm2d(512), nn.ConvTranspose2d(64, 64, 4), nn.Linear(64, 64))
+net = nn.Sequential(nn.Conv2d(64, 64, 4), nn.BatchNorm2d(512), nn.ConvTranspose2d(64, 64, 4, bias=False), nn.Linear(64, 64))
+nn.init.constant_(net[1].bias, 0.5)  # as after some training: the initialisation must reset it
 linear_before = net[3].weight.detach().clone()
 net.apply(dcgan_weights_init)
 for index in (0, 2):

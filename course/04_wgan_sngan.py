@@ -188,20 +188,47 @@ with torch.no_grad():
     linear.weight.copy_(torch.tensor([[3.0, 4.0]]))  # gradient (3, 4) everywhere: norm 5
 real, fake = torch.randn(6, 2), torch.randn(6, 2)
 gp = gradient_penalty(linear, real, fake)
-assert gp.dim() == 0, "return a 0-dim tensor"
+assert isinstance(gp, torch.Tensor) and gp.dim() == 0, "return a 0-dim tensor"
+assert gp.requires_grad, \
+    "the critic is trained on this penalty, so it must stay differentiable with respect to the critic's weights: " \
+    "the gradient d critic(x_hat) / d x_hat must itself keep a graph (create_graph=True)"
+assert linear.weight.grad is None, \
+    "return the penalty and let the training step call backward(): do not call .backward() inside"
+assert abs(gradient_penalty(linear, real, fake, weight=1.0).item() - 16.0) < 1e-4 or abs(gp.item() - 160.0) > 1e-3, \
+    "use the weight argument"
 assert abs(gp.item() - 10 * (5 - 1) ** 2) < 1e-3, \
-    "a linear critic with weight (3, 4) has gradient norm 5 everywhere: 10 * (5 - 1)^2 = 160"
+    "a linear critic with weight (3, 4) has gradient norm 5 at every sample, so the penalty is 10 * (5 - 1)^2 = 160 " \
+    "with the default weight 10. Check each piece: the gradient of the SUM of the scores, its L2 norm per sample " \
+    "(not squared, not over the whole batch), the square of (norm - 1), the mean over the samples"
 assert abs(gradient_penalty(linear, real, fake, weight=1.0).item() - 16.0) < 1e-4, "use the weight argument"
 gp.backward()
 assert linear.weight.grad is not None and linear.weight.grad.abs().sum() > 0, \
     "the penalty must be differentiable with respect to the critic's weights: create_graph=True"
-images = torch.zeros(3, 1, 2, 2), torch.ones(3, 1, 2, 2)
-energy = lambda x: 0.5 * (x ** 2).sum(dim=(1, 2, 3))  # gradient = x_hat itself
-eps = torch.tensor([0.0, 0.5, 1.0])
-norms = torch.tensor([2.0, 1.0, 0.0])  # ||x_hat|| for x_hat = eps * 0 + (1 - eps) * 1 over 4 pixels
+images = torch.zeros(3, 1, 2, 2), torch.full((3, 1, 2, 2), 2.0)  # real, fake
+seen = []  # the points the critic is evaluated at
+
+
+def energy(x):  # a nonlinear critic whose gradient is x itself
+    seen.append(x.detach().clone())
+    return 0.5 * (x ** 2).sum(dim=(1, 2, 3))
+
+
+gp = gradient_penalty(energy, *images)  # eps drawn inside
+x_hat = torch.cat(seen)
+assert x_hat.shape == (3, 1, 2, 2) and bool(((x_hat >= 0) & (x_hat <= 2)).all()), \
+    "evaluate the critic at the interpolates x_hat = eps * real + (1 - eps) * fake (one per sample), eps in [0, 1]"
+assert torch.allclose(x_hat, x_hat[:, :, :1, :1].expand_as(x_hat)), \
+    "draw one eps per sample, shape (B,), and broadcast it over the sample's pixels: every pixel of an image mixes " \
+    "real and fake in the same proportion (not one eps per pixel)"
+assert len(set(x_hat[:, 0, 0, 0].tolist())) == 3, "draw one eps per sample, not one for the whole batch"
+assert abs(gp.item() - (10 * (x_hat.flatten(1).norm(dim=1) - 1) ** 2).mean().item()) < 1e-4, \
+    "this critic's gradient at x_hat is x_hat itself, so the penalty is 10 * mean((||x_hat|| - 1)^2): the norm runs " \
+    "over all pixels of one sample, and norms below 1 are penalised as well as norms above"
+eps = torch.tensor([0.0, 0.25, 0.5])
+norms = 4 * (1 - eps)  # ||x_hat|| over 4 pixels of value 2 * (1 - eps)
 expected = 10 * ((norms - 1) ** 2).mean()
 assert abs(gradient_penalty(energy, *images, eps=eps).item() - expected.item()) < 1e-4, \
-    "x_hat = eps * real + (1 - eps) * fake with one eps per sample; the norm runs over all pixels of one sample"
+    "with eps given, use it: x_hat = eps * real + (1 - eps) * fake, one eps per sample (eps = 1 gives the real sample)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
