@@ -33,6 +33,7 @@ from typing import Iterable, Sequence
 import torch
 
 from gan_course.course.contract import BUDGET_VARIABLE, GRADER_BUDGET
+from gan_course.course.harness import reply as replies
 from gan_course.errors import GanCourseError
 
 from . import worker
@@ -59,8 +60,8 @@ class SandboxLimits:
     scratch_bytes: int = 256 * MiB  # size of the /scratch tmpfs
     processes: int = 64  # RLIMIT_NPROC (not enforced when the grader runs as root)
     start_timeout: float = 120.0  # seconds to start Python and import torch
-    max_reply_bytes: int = worker.MAX_MESSAGE_BYTES  # one reply's bytes
-    max_reply_elements: int = worker.MAX_REPLY_ELEMENTS  # tensor elements in one reply
+    max_reply_bytes: int = replies.MAX_MESSAGE_BYTES  # one reply's bytes
+    max_reply_elements: int = replies.MAX_REPLY_ELEMENTS  # tensor elements in one reply
 
     def as_worker_limits(self) -> dict:
         return {"memory_bytes": self.memory_bytes, "file_bytes": self.file_bytes, "processes": self.processes, "core_bytes": 0}

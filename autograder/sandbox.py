@@ -3,7 +3,7 @@
 :class:`Sandbox` starts :mod:`autograder.worker` confined by bubblewrap (see
 :mod:`autograder.bwrap` for what the sandbox can see and its limits) and talks to it over two
 dedicated pipes: length-prefixed messages; replies are decoded by
-:func:`autograder.worker.decode_reply` (no unpickler: a JSON tree plus raw tensor bytes, with
+:func:`gan_course.course.harness.reply.read_reply` (no unpickler: a JSON tree plus raw tensor bytes, with
 bounds on bytes, JSON size, nesting and tensor elements, and the call's own deadline), so that
 nothing but plain data (tensors, numbers, strings, lists, dicts) ever comes back, and reading
 it costs the grader bounded time and memory. Every call has a wall-clock timeout; when it
@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
+
+from gan_course.course.harness import reply as replies
 
 from . import worker
 from .bwrap import GRADER_DIR, GiB, SandboxLimits, SandboxUnavailable, bwrap_command, bwrap_path, require_sandbox, sandbox_environment
@@ -198,8 +200,8 @@ class Sandbox:
         plain result dict per probe (see :func:`gan_course.course.harness.run_probe`)."""
         command = {"op": "probe", "function": function, "probes": [(p.harness, p.payload) for p in probes]}
         reply = self._call(command, timeout)
-        results = reply.get("results") if isinstance(reply, dict) else None
-        if not isinstance(results, list) or len(results) != len(probes) or not all(isinstance(r, dict) for r in results):
+        results = replies.probe_results(reply, len(probes))
+        if results is None:
             self.kill()
             detail = reply.get("message", "") if isinstance(reply, dict) else ""
             raise SandboxCrash("unreadable", f"`{function}` returned something the grader cannot read. {detail}".strip())
@@ -246,16 +248,17 @@ class Sandbox:
         return b"".join(chunks)
 
     def _receive(self, deadline: float):
-        (length,) = worker.HEADER.unpack(self._read(worker.HEADER.size, deadline))
-        if length > self.limits.max_reply_bytes:
+        (length,) = replies.HEADER.unpack(self._read(replies.HEADER.size, deadline))
+        if length > self.limits.max_reply_bytes:  # refused before reading it
             self.kill()
             raise SandboxCrash("unreadable", f"a reply of {length} bytes is larger than the grader accepts")
         data = self._read(length, deadline)
         try:
-            return worker.decode_reply(data, max_elements=self.limits.max_reply_elements, deadline=deadline)
+            return replies.read_reply(data, max_bytes=self.limits.max_reply_bytes,
+                                      max_elements=self.limits.max_reply_elements, deadline=deadline)
         except Exception as error:  # noqa: BLE001 - anything but bounded plain data is refused
             self.kill()
-            reason = str(error)[:200] if isinstance(error, worker.ReplyError) else type(error).__name__[:100]
+            reason = str(error)[:200] if isinstance(error, replies.ReplyError) else type(error).__name__[:100]
             raise SandboxCrash("unreadable", f"the reply holds something other than plain data ({reason})") from None
 
     def _died(self) -> SandboxCrash:

@@ -3,12 +3,9 @@
 The grader (:mod:`autograder.sandbox`) starts it as ``python -I -B worker.py CMD_FD RES_FD
 LIMITS_JSON`` and talks to it over two dedicated pipes, never over stdout: each message is
 an 8-byte big-endian length followed by its body. Commands (made by the grader) are
-``torch.save`` payloads; replies are *not* pickles: :func:`encode_reply` writes a JSON tree
-(numbers, strings, lists, dicts) in which each tensor is a reference to raw contiguous bytes
-that follow it, and :func:`decode_reply` reads it back with bounded work -- a C-speed
-``json.loads`` of at most ``max_json_bytes``, one ``frombuffer`` per tensor, and a cap on the
-total number of tensor elements -- so no reply can make the grader run an unpickler or
-materialise a huge stride-0 view. The worker
+``torch.save`` payloads; replies are *not* pickles: they go through the reply codec of the
+harness (:mod:`gan_course.course.harness.reply`, which ``gan-course check`` applies too), a JSON
+tree plus raw tensor bytes that the grader decodes with bounded work. The worker
 
 1. lowers its resource limits (address space, file size, processes, core dumps) before it
    imports anything heavy, so no student code ever runs without them;
@@ -19,7 +16,7 @@ materialise a huge stride-0 view. The worker
    graded function with :func:`gan_course.course.harness.run_probe`, ``exit``.
 
 Replies hold plain data only (tensors, numbers, strings, lists, dicts): the grader decodes
-them with :func:`decode_reply` and judges them in its own process. Nothing here knows
+them with :func:`gan_course.course.harness.reply.read_reply` and judges them in its own process. Nothing here knows
 an expected answer. This file imports only the standard library, torch and the harness.
 """
 
@@ -29,23 +26,33 @@ import json
 import os
 import resource
 import signal
-import struct
 import sys
 
-HEADER = struct.Struct(">Q")  # length prefix of every message
-REPLY_MAGIC = b"GCR1"  # first bytes of a reply body: JSON tree + raw tensor bytes
-MAX_MESSAGE_BYTES = 32 * 1024 * 1024  # a reply larger than this is refused (honest replies: < 1 MiB)
-MAX_REPLY_JSON_BYTES = 1024 * 1024  # the JSON part of a reply (honest: < 16 KiB)
-MAX_REPLY_ELEMENTS = 4 * 1024 * 1024  # tensor elements in one reply (honest: < 250,000; 32 MiB as float64)
-MAX_REPLY_DEPTH = 64  # nesting of lists and dicts in a reply
 MAX_TEXT = 2000  # characters of an error message sent back
 MAX_NAME = 200  # characters of an exception type name sent back
-TENSOR_KEY = "\x00t"  # a dict {TENSOR_KEY: [dtype, shape, offset, nbytes]} is a tensor reference
-REPLY_DTYPES = (
-    "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
-    "uint8", "int8", "int16", "int32", "int64", "bool",
-)
 HARNESS_PACKAGE = "course_harness"  # the name gan_course/course/harness/ has next to this file
+
+
+REPLY_NAMES = frozenset({  # the reply codec's names, still readable as autograder.worker.<name>
+    "HEADER", "REPLY_MAGIC", "MAX_MESSAGE_BYTES", "MAX_REPLY_JSON_BYTES", "MAX_REPLY_ELEMENTS", "MAX_REPLY_DEPTH",
+    "TENSOR_KEY", "REPLY_DTYPES", "ReplyError", "encode_reply", "decode_reply", "read_reply", "plain_results",
+})
+
+
+def _harness(module: str):
+    """A module of the probe harness: ``course_harness.<module>`` beside this file when it runs
+    in the sandbox (imported only after the limits are set: the harness imports torch), the
+    library's ``gan_course.course.harness.<module>`` when the grader imports this file."""
+    import importlib
+
+    package = HARNESS_PACKAGE if __name__ == "__main__" else "gan_course.course.harness"
+    return importlib.import_module(f"{package}.{module}")
+
+
+def __getattr__(name: str):
+    if name in REPLY_NAMES:
+        return getattr(_harness("reply"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- framing (also imported by the grader) -------------------------------------------------
@@ -60,7 +67,7 @@ def encode(obj) -> bytes:
     buffer = io.BytesIO()
     torch.save(obj, buffer)
     data = buffer.getvalue()
-    return HEADER.pack(len(data)) + data
+    return _harness("reply").HEADER.pack(len(data)) + data
 
 
 def read_exact(fd: int, n: int) -> bytes:
@@ -80,120 +87,13 @@ def receive(fd: int):
 
     import torch
 
-    (length,) = HEADER.unpack(read_exact(fd, HEADER.size))
+    header = _harness("reply").HEADER
+    (length,) = header.unpack(read_exact(fd, header.size))
     return torch.load(io.BytesIO(read_exact(fd, length)), weights_only=False)
 
 
-def _reply_tree(obj, buffers: list, state: dict, depth: int = 0):
-    """``obj`` as a JSON-able tree; tensors become references into ``buffers``."""
-    import torch
-
-    if depth > MAX_REPLY_DEPTH:
-        raise ValueError("the reply is nested too deeply")
-    if isinstance(obj, torch.Tensor):
-        tensor = torch.Tensor.as_subclass(obj, torch.Tensor).detach()
-        if tensor.layout != torch.strided:
-            tensor = tensor.to_dense()
-        tensor = tensor.to("cpu").contiguous()
-        dtype = str(tensor.dtype).removeprefix("torch.")
-        if dtype not in REPLY_DTYPES:
-            raise TypeError(f"a tensor of dtype {dtype}, which the grader does not read")
-        raw = tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b""
-        reference = {TENSOR_KEY: [dtype, [int(n) for n in tensor.shape], state["offset"], len(raw)]}
-        buffers.append(raw)
-        state["offset"] += len(raw)
-        return reference
-    if obj is None or type(obj) in (bool, int, float, str):
-        return obj
-    if isinstance(obj, (list, tuple)):
-        return [_reply_tree(v, buffers, state, depth + 1) for v in obj]
-    if isinstance(obj, dict):
-        return {("\x00" + k if k.startswith("\x00") else k): _reply_tree(v, buffers, state, depth + 1)
-                for k, v in ((str(key), value) for key, value in obj.items())}
-    for plain in (bool, int, float, str):
-        if isinstance(obj, plain):
-            return plain(obj)
-    raise TypeError(f"a {type(obj).__name__}, which the grader does not read")
-
-
-def encode_reply(obj) -> bytes:
-    """One framed reply: length prefix + REPLY_MAGIC + JSON length + JSON + tensor bytes."""
-    buffers: list[bytes] = []
-    tree = _reply_tree(obj, buffers, {"offset": 0})
-    text = json.dumps(tree, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    body = b"".join([REPLY_MAGIC, HEADER.pack(len(text)), text, *buffers])
-    return HEADER.pack(len(body)) + body
-
-
-class ReplyError(ValueError):
-    """A reply the grader refuses: malformed, too large, too deep, or too slow to decode."""
-
-
-def decode_reply(body: bytes, *, max_json_bytes: int = MAX_REPLY_JSON_BYTES, max_elements: int = MAX_REPLY_ELEMENTS,
-                 deadline: float | None = None):
-    """The plain data of a reply body (grader side). Work is linear in ``len(body)`` with a
-    C-speed JSON parser; raises ReplyError for anything out of bounds, malformed, or past
-    ``deadline`` (``time.monotonic()``)."""
-    import time
-
-    import torch
-
-    start = len(REPLY_MAGIC) + HEADER.size
-    if len(body) < start or body[: len(REPLY_MAGIC)] != REPLY_MAGIC:
-        raise ReplyError("not a reply")
-    (json_bytes,) = HEADER.unpack(body[len(REPLY_MAGIC):start])
-    if json_bytes > max_json_bytes or start + json_bytes > len(body):
-        raise ReplyError(f"a reply structure of {json_bytes} bytes (at most {max_json_bytes})")
-    try:
-        tree = json.loads(body[start:start + json_bytes])
-    except (ValueError, RecursionError) as error:
-        raise ReplyError(f"malformed reply ({type(error).__name__})") from None
-    blob = memoryview(body)[start + json_bytes:]
-    budget = {"elements": max_elements, "nodes": 0}
-
-    def tensor(spec) -> torch.Tensor:
-        if not (isinstance(spec, list) and len(spec) == 4 and spec[0] in REPLY_DTYPES and isinstance(spec[1], list)
-                and all(type(n) is int and 0 <= n for n in spec[1]) and type(spec[2]) is int and type(spec[3]) is int):
-            raise ReplyError("malformed tensor reference")
-        dtype, shape, offset, nbytes = getattr(torch, spec[0]), spec[1], spec[2], spec[3]
-        numel = 1
-        for n in shape:
-            numel *= n
-            if numel > budget["elements"]:
-                raise ReplyError(f"more than {max_elements} tensor elements in one reply")
-        budget["elements"] -= numel
-        itemsize = torch.empty((), dtype=dtype).element_size()
-        if len(shape) > MAX_REPLY_DEPTH or nbytes != numel * itemsize or offset < 0 or offset + nbytes > len(blob):
-            raise ReplyError("a tensor reference that does not match its bytes")
-        if numel == 0:
-            return torch.empty(shape, dtype=dtype)
-        raw = torch.frombuffer(bytearray(blob[offset:offset + nbytes]), dtype=torch.uint8)
-        return raw.view(dtype).reshape(shape)
-
-    def walk(node, depth: int):
-        budget["nodes"] += 1
-        if budget["nodes"] % 4096 == 0 and deadline is not None and time.monotonic() > deadline:
-            raise ReplyError("decoding the reply took too long")
-        if depth > MAX_REPLY_DEPTH:
-            raise ReplyError("the reply is nested too deeply")
-        if isinstance(node, list):
-            return [walk(v, depth + 1) for v in node]
-        if isinstance(node, dict):
-            if TENSOR_KEY in node:
-                if len(node) != 1:
-                    raise ReplyError("malformed tensor reference")
-                return tensor(node[TENSOR_KEY])
-            return {(k[1:] if k.startswith("\x00") else k): walk(v, depth + 1) for k, v in node.items()}
-        return node
-
-    result = walk(tree, 0)
-    if deadline is not None and time.monotonic() > deadline:
-        raise ReplyError("decoding the reply took too long")
-    return result
-
-
 def send(fd: int, obj) -> None:
-    data = encode_reply(obj)
+    data = _harness("reply").encode_reply(obj)
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -229,9 +129,7 @@ def apply_limits(limits: dict) -> None:
 def _cells():
     """The harness's cell runner (``gan_course/course/harness/cells.py``, bound beside this file):
     ``gan-course check`` runs a student's cells with the same code."""
-    import importlib
-
-    return importlib.import_module(f"{HARNESS_PACKAGE}.cells")
+    return _harness("cells")
 
 
 def new_namespace() -> dict:
@@ -243,21 +141,8 @@ def execute(namespace: dict, name: str, code: str) -> dict:
     return _cells().execute(namespace, name, code)
 
 
-def plain_results(results):
-    """Tensors of a subclass become plain tensors, so the grader can load them safely."""
-    import torch
-
-    if isinstance(results, torch.Tensor):
-        return results.as_subclass(torch.Tensor) if type(results) is not torch.Tensor else results
-    if isinstance(results, list):
-        return [plain_results(r) for r in results]
-    if isinstance(results, dict):
-        return {k: plain_results(v) for k, v in results.items()}
-    return results
-
-
 def probe(namespace: dict, function: str, probes: list) -> dict:
-    return {"results": plain_results(_cells().run_probes(namespace, function, probes))}
+    return {"results": _harness("reply").plain_results(_cells().run_probes(namespace, function, probes))}
 
 
 def cpu_seconds() -> float:

@@ -4,8 +4,10 @@ The same cells run as under the grader (:mod:`gan_course.course.contract`): the
 ``grader-setup`` cells and the solution cells, in notebook order, each on its own; a solution
 cell that uses the course library does not run (``reference_delegation``). Then every graded
 function gets the grader's hidden check (:mod:`gan_course.course.checks`) on inputs drawn
-fresh for this run, judged by the same rule (:mod:`gan_course.course.judging`), so the status
-and the diagnosis are the grader's. A function whose check passes then runs its visible tests.
+fresh for this run, read back through the grader's reply codec and bounds
+(:mod:`gan_course.course.harness.reply`) and judged by the same rule
+(:mod:`gan_course.course.judging`), so the status and the diagnosis are the grader's. A
+function whose check passes then runs its visible tests.
 
 Differences from the grader, on purpose: this is the student's own code, so it runs in a plain
 child process (no sandbox, no memory limit) with the student's working directory; the inputs
@@ -171,7 +173,7 @@ def judge_in_process(check, function: str, namespace: dict, *, seed: int, cell_o
     """Run ``check``'s probes of ``function`` in this process against ``namespace`` and judge
     them by the grader's rule: ``(status, message)``."""
     from . import judging
-    from .harness import cells
+    from .harness import cells, reply
 
     probes = check.probes(seed)
     results: list[dict] = []
@@ -190,6 +192,10 @@ def judge_in_process(check, function: str, namespace: dict, *, seed: int, cell_o
         if _timed_out(result):
             return judging.crash_verdict(check, function, "timeout", "time limit exceeded")
         results.append(result)
+    try:  # the grader reads the results through its sandbox's reply codec and bounds: so does check
+        results = reply.transmit(results)
+    except reply.ReplyError as error:
+        return judging.crash_verdict(check, function, "unreadable", str(error))
     return judging.verdict(check, function, probes, results, cell_outcome, cell_timeout=cell_timeout)
 
 

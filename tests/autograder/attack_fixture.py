@@ -27,19 +27,21 @@ HUGE_EXCEPTION = (
 
 
 def patched_reply(body_expression: str) -> str:
-    """A solution cell that replaces the worker's reply encoder for probe replies only (the
-    worker is ``sys.modules['__main__']`` inside the sandbox), with ``body_expression`` (which
-    may use ``W``, the worker module) as the reply body; the function itself is correct."""
+    """A solution cell that replaces the reply encoder the worker uses (the harness's
+    ``course_harness.reply``; the worker is ``sys.modules['__main__']`` inside the sandbox) for
+    probe replies only, with ``body_expression`` (which may use ``W``, the worker module) as the
+    reply body; the function itself is correct."""
     return (
         "import sys\n"
         "W = sys.modules['__main__']\n"
-        "_original_encode = W.encode_reply\n"
+        "R = W._harness('reply')\n"
+        "_original_encode = R.encode_reply\n"
         "def _forged(obj):\n"
         "    if isinstance(obj, dict) and 'results' in obj:\n"
         f"        body = {body_expression}\n"
         "        return W.HEADER.pack(len(body)) + body\n"
         "    return _original_encode(obj)\n"
-        "W.encode_reply = _forged\n" + CORRECT
+        "R.encode_reply = _forged\n" + CORRECT
     )
 
 
