@@ -15,8 +15,6 @@ Both must give the same status and the same message; every correct implementatio
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from autograder import worker
@@ -27,41 +25,13 @@ from gan_course.course.contract import ASSIGNMENTS, PASSED
 from gan_course.course.harness import reply as replies
 from gan_course.course.selfcheck import judge_in_process
 
+from .cases import CATALOGUES
+
 SEED = DEFAULT_SEED
 
 
-def _cases() -> list[tuple[str, str, str, object, bool, dict]]:
-    """``(assignment, function, name, impl, correct, helpers)`` for every case of the catalogues."""
-    try:
-        from .cases import CATALOGUES
-    except ImportError:  # the layout before the catalogues became one package
-        return _legacy_cases()
-    return [(c.assignment, c.function, c.name, c.impl, c.correct, dict(cat.helpers))
-            for cat in CATALOGUES.values() for c in cat.cases]
-
-
-def _legacy_cases() -> list[tuple[str, str, str, object, bool, dict]]:
-    modules = {"01_vanilla_dcgan": ["test_checks_01_vanilla_dcgan"], "02_ring_gan": ["test_checks_02_ring_gan"],
-               "03_dcgan_faces": ["test_checks_03_dcgan_faces"],
-               "04_wgan_sngan": ["test_checks_04_wgan_sngan", "test_checks_04_critic_step"],
-               "05_cgan_losses": ["test_checks_05_cgan_losses", "test_checks_05_projection"]}
-    cases = []
-    for assignment, names in modules.items():
-        helpers: dict = {}
-        for name in names:
-            module = importlib.import_module(f"{__package__}.{name}")
-            helpers.update(getattr(module, "HELPERS", {}))
-            correct, wrong = module.CORRECT, module.WRONG
-            if not isinstance(correct, dict):  # one function's catalogue: lists, and the function's NAME
-                correct, wrong = {module.NAME: correct}, {module.NAME: [entry[:2] for entry in wrong]}
-            skip = getattr(module, "SEPARATE", set())
-            cases += [(assignment, f, i.__name__, i, True, helpers) for f, impls in correct.items() if f not in skip for i in impls]
-            cases += [(assignment, f, label, i, False, helpers) for f, pairs in wrong.items() if f not in skip
-                      for label, i, *_ in pairs]
-    return cases
-
-
-CASES = _cases()
+CASES = [(c.assignment, c.function, c.name, c.impl, c.correct, dict(catalogue.helpers))
+         for catalogue in CATALOGUES.values() for c in catalogue.cases]  # (assignment, function, name, impl, correct, helpers)
 
 
 class InProcessSandbox:
