@@ -7,7 +7,11 @@ CPU cores, and at most about 10 minutes per notebook at the full budget on a lap
 Each instructor's notebook (``solutions/<id>/<id>.ipynb``, the complete version) runs in a
 fresh Jupyter kernel through nbclient, offline, with a temporary ``GAN_COURSE_HOME`` (its runs
 are thrown away) and the repository on ``PYTHONPATH`` (the hidden tests import ``autograder``).
-The table shows the notebook's wall time, the slowest cell, and any cell that raised.
+The table shows the notebook's wall time, the kernel's CPU seconds, the slowest cell, and any
+cell that raised. The CPU seconds (user + system of the kernel process, all its threads, read by
+an extra last cell) depend far less on other jobs than the wall time: on an otherwise idle
+machine a compute-bound notebook's wall time is at most its CPU seconds (less when torch uses
+several threads), so they bound the wall time a loaded machine cannot measure.
 
 Run ``python benchmarks/notebook_times.py [--budget grader full] [--only 03_dcgan_faces ...] [--top K]``
 (``--top K`` lists each notebook's K slowest cells).
@@ -35,11 +39,14 @@ from tests.course.contract import ASSIGNMENTS  # noqa: E402
 
 TARGET_SECONDS = {"grader": 60.0, "full": 600.0}  # COURSE.md: 60 s under the grader; ~10 min at full budget
 CELL_TIMEOUT = 1800  # seconds: a guard against a hang, far above any target
+CPU_MARK = "__kernel_cpu_seconds__"
+CPU_CELL = f"import os as _os\n_t = _os.times()\nprint('{CPU_MARK}', _t.user + _t.system + _t.children_user + _t.children_system)"
 
 
 def run_notebook(assignment: str, budget: str) -> dict:
     """Execute one solution notebook; returns seconds, the slowest cell and the errors."""
     notebook = nbformat.read(solution_path(assignment, course_dir=REPO), as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(CPU_CELL))  # the kernel's CPU time, read last
     with tempfile.TemporaryDirectory(prefix=f"nb-{assignment}-") as home:
         env = dict(os.environ, GAN_COURSE_HOME=home, GAN_COURSE_OFFLINE="1")
         env[BUDGET_VARIABLE] = budget
@@ -50,6 +57,9 @@ def run_notebook(assignment: str, budget: str) -> dict:
         started = time.perf_counter()
         client.execute(env=env)
         seconds = time.perf_counter() - started
+    cpu_cell = notebook.cells.pop()
+    printed = "".join(o.get("text", "") for o in cpu_cell.get("outputs", []) if o.output_type == "stream")
+    cpu = float(printed.split(CPU_MARK)[1].split()[0]) if CPU_MARK in printed else float("nan")
     slowest, slowest_index, errors, cells = 0.0, None, [], []
     for index, cell in enumerate(notebook.cells):
         timing = cell.get("metadata", {}).get("execution", {})
@@ -62,7 +72,7 @@ def run_notebook(assignment: str, budget: str) -> dict:
             if took > slowest:
                 slowest, slowest_index = took, index
         errors += [f"cell {index}: {o.ename}: {o.evalue[:200]}" for o in cell.get("outputs", []) if o.output_type == "error"]
-    return {"seconds": seconds, "slowest": slowest, "slowest_cell": slowest_index, "errors": errors,
+    return {"seconds": seconds, "cpu": cpu, "slowest": slowest, "slowest_cell": slowest_index, "errors": errors,
             "cells": sorted(cells, reverse=True)}
 
 
@@ -75,14 +85,15 @@ def main(argv: list[str] | None = None) -> None:
                         help="also list each notebook's K slowest cells (seconds, index, first line)")
     args = parser.parse_args(argv)
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-    print(f"{'assignment':<18} {'budget':>6} {'wall s':>7} {'target s':>8} {'slowest cell':>14} {'errors':>6}")
+    print(f"{'assignment':<18} {'budget':>6} {'wall s':>7} {'CPU s':>7} {'target s':>8} {'slowest cell':>14} {'errors':>6}")
     missed = []
     for budget in args.budget:
         for assignment in args.only:
             result = run_notebook(assignment, budget)
             target = TARGET_SECONDS[budget]
             slow = f"{result['slowest']:.0f} s (#{result['slowest_cell']})"
-            print(f"{assignment:<18} {budget:>6} {result['seconds']:>7.1f} {target:>8.0f} {slow:>14} {len(result['errors']):>6}", flush=True)
+            print(f"{assignment:<18} {budget:>6} {result['seconds']:>7.1f} {result['cpu']:>7.1f} {target:>8.0f} {slow:>14} "
+                  f"{len(result['errors']):>6}   load {os.getloadavg()[0]:.2f}", flush=True)
             for took, index, first_line in result["cells"][:args.top]:
                 print(f"    {took:6.1f} s  #{index:<3d} {first_line}")
             for error in result["errors"]:
