@@ -547,8 +547,10 @@ display(plot_loss_comparison({name: ring_logs[name] for name in ("GAN", "SNGAN")
 # The generated points of each run, and each critic over the plane:
 
 # %%
+DRAWN = budget.pick(full=list(ring_models_trained), grader=["GAN", "WGAN-GP"])  # the grader: one of each kind
 figures = []
-for name, (G, D) in ring_models_trained.items():
+for name in DRAWN:
+    G, D = ring_models_trained[name]
     fake = generate(G, noise(1000, 100, seed=2))
     figures.append(plot_scatter(real_points, fake, title=name))
     figures.append(plot_critic_heatmap(D, real_points[:300], fake[:300], probabilities=name == "GAN",
