@@ -19,7 +19,7 @@ from gan_course.losses import CLIP_VALUE, clip_weights
 from gan_course.train.critic_step import critic_step as reference
 
 from ._loss_checks import single_threaded
-from .base import Check, CheckFailure, Probe, expect
+from .base import Check, CheckFailure, Probe, draw_seed, expect
 
 NAME = "critic_step"
 STEP_LR = 0.2  # SGD: the update is -lr * gradient, large enough to tell gradients apart
@@ -31,10 +31,6 @@ _CASES = (  # (label, penalty weight or None, how it is passed, clip value or No
     ("clip_value as keyword", None, None, 0.05, "kwargs", 0.08),
     ("penalty and clip_value positional", 0.5, "args", 0.3, "args", 0.4),
 )
-
-
-def _seed(g: torch.Generator) -> int:
-    return int(torch.randint(0, 2**31 - 1, (), generator=g))
 
 
 @single_threaded
@@ -50,7 +46,7 @@ def _probes(g: torch.Generator) -> list[Probe]:
             "real": torch.randn(BATCH, 2, generator=g) * 2 + 1, "z": torch.randn(BATCH, a04.STEP_LATENT_DIM, generator=g),
             "c_junk": [torch.randn(p.shape, generator=g) for p in critic.parameters()],
             "g_junk": [torch.randn(p.shape, generator=g) for p in generator.parameters()],
-            "penalty": weight, "penalty_as": penalty_as, "args": [], "kwargs": {}, "seed": _seed(g),
+            "penalty": weight, "penalty_as": penalty_as, "args": [], "kwargs": {}, "seed": draw_seed(g),
         }
         if clip_as == "args":
             payload["args"] = [clip]

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from gan_course.models.dcgan import KERNEL, PADDING, STRIDE
 from gan_course.models.mlp import LEAKY_SLOPE
 
-from .base import CheckFailure, Probe, expect
+from .base import CheckFailure, Probe, draw_seed, expect
 
 NAME = "make_dcgan_discriminator"
 DEFAULTS = {"channels": 3, "width": 64}  # COURSE.md 03 signature
@@ -31,19 +31,15 @@ IMAGE_SIZE, FINAL_SIZE = 64, 4  # 64 -> 32 -> 16 -> 8 -> 4, then a 4x4 convoluti
 NORMS = ("BatchNorm2d", "BatchNorm1d", "InstanceNorm2d", "GroupNorm", "LayerNorm", "LocalResponseNorm")
 
 
-def _seed(g: torch.Generator) -> int:
-    return int(torch.randint(0, 2**31 - 1, (1,), generator=g))
-
-
 def discriminator_probes(g: torch.Generator) -> list[Probe]:
     def images(batch: int, channels: int) -> torch.Tensor:
         return torch.rand(batch, channels, IMAGE_SIZE, IMAGE_SIZE, generator=g) * 2 - 1  # (B, C, 64, 64) in [-1, 1]
 
     return [
-        Probe("a03.dcgan_discriminator", {"kwargs": {}, "x": None, "seed": _seed(g)}, f"{NAME}()"),
-        Probe("a03.dcgan_discriminator", {"kwargs": {"channels": 1, "width": 4}, "x": images(3, 1), "seed": _seed(g)},
+        Probe("a03.dcgan_discriminator", {"kwargs": {}, "x": None, "seed": draw_seed(g)}, f"{NAME}()"),
+        Probe("a03.dcgan_discriminator", {"kwargs": {"channels": 1, "width": 4}, "x": images(3, 1), "seed": draw_seed(g)},
               f"{NAME}(channels=1, width=4)"),
-        Probe("a03.dcgan_discriminator", {"kwargs": {"channels": 3, "width": 6}, "x": images(2, 3), "seed": _seed(g)},
+        Probe("a03.dcgan_discriminator", {"kwargs": {"channels": 3, "width": 6}, "x": images(2, 3), "seed": draw_seed(g)},
               f"{NAME}(channels=3, width=6)"),
     ]
 

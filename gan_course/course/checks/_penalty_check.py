@@ -24,7 +24,7 @@ from gan_course.course.harness.common import seeded
 from gan_course.losses import GP_WEIGHT, gradient_penalty
 
 from ._loss_checks import single_threaded
-from .base import Check, CheckFailure, Probe, expect, expect_scalar_tensor
+from .base import Check, CheckFailure, Probe, draw_seed, expect, expect_scalar_tensor
 
 NAME = "gradient_penalty"
 CRITIC_GAIN = 1.7  # critic weights ~ N(0, gain^2 / fan_in): gradient norms clearly away from 1
@@ -83,7 +83,7 @@ def _probes(g: torch.Generator) -> list[Probe]:
         payload = {"model": kind, "shape": sample_shape, "state": _critic_state(kind, sample_shape, g),
                    "dtype": str(dtype).removeprefix("torch."),
                    "real": real, "fake": fake, "args": args, "kwargs": kwargs,
-                   "seed": int(torch.randint(0, 2**31 - 1, (), generator=g))}
+                   "seed": draw_seed(g)}
         probes.append(Probe("a04.gradient_penalty", payload, label))
     return probes
 

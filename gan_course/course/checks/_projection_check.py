@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from ._loss_checks import single_threaded
-from .base import Check, CheckFailure, Probe, expect
+from .base import Check, CheckFailure, Probe, draw_seed, expect
 
 NAME = "projection_logits"
 # B = F in every probe: an inner product taken over the batch then broadcasts and can be named
@@ -37,7 +37,7 @@ def _probes(g: torch.Generator) -> list[Probe]:
             "features": torch.randn(b, f, generator=g) * 2, "labels": labels, "num_classes": k,
             "head": {"weight": torch.randn(1, f, generator=g), "bias": torch.randn(1, generator=g) + 1.5},
             "embedding": {"weight": torch.randn(k, f, generator=g)}, "dtype": dtype, "spectral": spectral,
-            "seed": int(torch.randint(0, 2**31 - 1, (), generator=g)),
+            "seed": draw_seed(g),
         }
         probes.append(Probe("a05.projection_logits", payload, label))
     return probes

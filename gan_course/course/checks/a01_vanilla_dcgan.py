@@ -24,7 +24,7 @@ from gan_course.course.harness.a01 import init_probe_tree
 from gan_course.losses import d_bce, g_bce, g_minimax
 from gan_course.models.init import DCGAN_BN_SCALE_MEAN, DCGAN_INIT_STD
 
-from .base import CheckFailure, Check, Probe, close, expect, expect_close, expect_scalar_tensor, value_of
+from .base import Check, CheckFailure, Probe, close, draw_seed, expect, expect_close, expect_scalar_tensor, value_of
 
 ASSIGNMENT = "01_vanilla_dcgan"
 LARGE_LOGIT = 100.0  # COURSE.md: losses must be finite for outputs of magnitude 100
@@ -239,7 +239,7 @@ _TREE_LAYERS = {  # parameter name prefix in init_probe_tree() -> what it is
 
 
 def _weights_init_probes(g: torch.Generator) -> list[Probe]:
-    return [Probe("a01.weights_init", {"seed": int(torch.randint(0, 2**31 - 1, (1,), generator=g))}, "a DCGAN-like module tree")]
+    return [Probe("a01.weights_init", {"seed": draw_seed(g)}, "a DCGAN-like module tree")]
 
 
 def _normal_like(values: torch.Tensor, mean: float, std: float) -> bool:

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from gan_course.latent import lerp, slerp
 
 from ._discriminator_check import discriminator_judge, discriminator_probes
-from .base import KS_C, Check, CheckFailure, Probe, close, expect, ks_distance
+from .base import KS_C, Check, CheckFailure, Probe, close, draw_seed, expect, ks_distance
 
 ASSIGNMENT = "03_dcgan_faces"
 SIGMAS = 7.0  # moment tests allow this many standard errors
@@ -33,10 +33,6 @@ WIDTH_MULTIPLIERS = (8, 4, 2, 1)  # hidden transposed convolutions: 8w, 4w, 2w, 
 BOUNDARY_MASS = 0.01  # a correct sampler puts almost nothing within 1e-4 of the threshold
 
 
-def _seed(g: torch.Generator) -> int:
-    return int(torch.randint(0, 2**31 - 1, (1,), generator=g))
-
-
 # --- make_dcgan_generator ------------------------------------------------------------------
 
 
@@ -44,9 +40,9 @@ def _generator_probes(g: torch.Generator) -> list[Probe]:
     small = {"latent_dim": 16, "channels": 1, "width": 8}
     return [
         Probe("a03.dcgan_generator", {"kwargs": {}, "z": torch.randn(2, DEFAULTS["latent_dim"], generator=g),
-                                      "seed": _seed(g), "trace": False, "forward": False}, "make_dcgan_generator()"),
+                                      "seed": draw_seed(g), "trace": False, "forward": False}, "make_dcgan_generator()"),
         Probe("a03.dcgan_generator", {"kwargs": small, "z": torch.randn(3, small["latent_dim"], generator=g),
-                                      "seed": _seed(g), "trace": True}, "make_dcgan_generator(latent_dim=16, channels=1, width=8)"),
+                                      "seed": draw_seed(g), "trace": True}, "make_dcgan_generator(latent_dim=16, channels=1, width=8)"),
     ]
 
 
@@ -201,17 +197,17 @@ def _slerp_diagnoses(label: str):
 
 def _noise(g: torch.Generator, args: list, generator_seed, label: str, global_seed=None) -> Probe:
     return Probe("a03.truncated_noise", {"args": args, "generator_seed": generator_seed,
-                                         "global_seed": _seed(g) if global_seed is None else global_seed}, label)
+                                         "global_seed": draw_seed(g) if global_seed is None else global_seed}, label)
 
 
 def _noise_probes(g: torch.Generator) -> list[Probe]:
-    s1, s2 = _seed(g), _seed(g)
+    s1, s2 = draw_seed(g), draw_seed(g)
     return [
         _noise(g, [1000, 8, 1.0], s1, "threshold 1 with a generator"),
         _noise(g, [1000, 8, 1.0], s1, "the same generator seed again, after other random draws"),
         _noise(g, [1000, 8, 1.0], s2 if s2 != s1 else s1 + 1, "another generator seed"),
-        _noise(g, [1000, 8, 2.0], _seed(g), "threshold 2"),
-        _noise(g, [500, 4, 0.5], _seed(g), "threshold 0.5"),
+        _noise(g, [1000, 8, 2.0], draw_seed(g), "threshold 2"),
+        _noise(g, [500, 4, 0.5], draw_seed(g), "threshold 0.5"),
         _noise(g, [1000, 8, 1.5], None, "no generator argument"),
     ]
 

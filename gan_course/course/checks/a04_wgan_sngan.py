@@ -20,7 +20,7 @@ from gan_course.losses import CLIP_VALUE, d_hinge, d_wasserstein, g_hinge, g_was
 from ._critic_step_check import critic_step_check
 from ._loss_checks import Diagnosis, LossSpec, loss_check, single_threaded
 from ._penalty_check import gradient_penalty_check
-from .base import Check, CheckFailure, Probe, expect
+from .base import Check, CheckFailure, Probe, draw_seed, expect
 
 ASSIGNMENT = "04_wgan_sngan"
 
@@ -207,7 +207,7 @@ def _sn_probes(g: torch.Generator) -> list[Probe]:
                 state[key] = 0.1 * torch.randn(tensor.shape, generator=g)
         payload = {"model": kind, "state": state, "x": torch.randn(x_shape, generator=g),
                    "paths": targets + _SN_CASES[kind][2], "rescale_paths": targets, "rescale": SN_RESCALE,
-                   "seed": int(torch.randint(0, 2**31 - 1, (), generator=g))}
+                   "seed": draw_seed(g)}
         probes.append(Probe("a04.add_spectral_norm", payload, kind))
     return probes
 

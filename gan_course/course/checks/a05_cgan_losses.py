@@ -21,7 +21,7 @@ from gan_course.losses import d_lsgan, g_lsgan
 from ._loss_checks import Diagnosis, LossSpec, loss_check, single_threaded
 from ._metric_checks import frechet_distance_check, kernel_inception_distance_check
 from ._projection_check import projection_logits_check
-from .base import Check, CheckFailure, Probe, expect
+from .base import Check, CheckFailure, Probe, draw_seed, expect
 
 ASSIGNMENT = "05_cgan_losses"
 
@@ -146,7 +146,7 @@ def _icnr_probes(g: torch.Generator) -> list[Probe]:
     for label, (channels, in_channels, k), r, how, parameter in _ICNR_CASES:
         payload = {"shape": [channels * r * r, in_channels, k, k], "fill": ICNR_FILL, "parameter": parameter,
                    "args": [r] if how == "args" else [], "kwargs": {"upscale_factor": r} if how == "kwargs" else {},
-                   "seed": int(torch.randint(0, 2**31 - 1, (), generator=g)), "r": r}
+                   "seed": draw_seed(g), "r": r}
         probes.append(Probe("a05.icnr_", payload, label))
     return probes
 

@@ -94,6 +94,19 @@ def value_of(result: dict) -> Any:
     return described["tensor"] if "tensor" in described else described["python"]
 
 
+def draw_seed(g: torch.Generator) -> int:
+    """A seed for a probe (a harness's own generator, a model's weights), drawn from the check's generator."""
+    return int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+
+
+def python_float(result: dict, name: str, what: str) -> float:
+    """The returned value of a ``common.call`` probe, which must be a Python float (``what`` it is)."""
+    described = result["value"]["result"]
+    expect("tensor" not in described and isinstance(described.get("python"), float),
+           f"`{name}` must return {what} as a Python float (use .item() or float()), got a {described.get('type', 'Tensor')}.")
+    return described["python"]
+
+
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailure(message)
