@@ -20,6 +20,8 @@ checkpoint is only continued with the configuration that wrote it, except for th
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -54,6 +56,20 @@ def set_global_rng_state(device: torch.device, state: dict[str, Tensor]) -> None
     torch.set_rng_state(state["torch"].cpu())
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"].cpu(), device)
+
+
+@contextmanager
+def trainers_global_rng(trainer) -> Iterator[None]:
+    """Swap the trainer's own global RNG stream in (dropout) for a block, and the caller's back afterwards."""
+    callers = global_rng_state(trainer.device)
+    set_global_rng_state(trainer.device, trainer._global_rng)
+    trainer._owns_global_rng = True
+    try:
+        yield
+    finally:
+        trainer._owns_global_rng = False
+        trainer._global_rng = global_rng_state(trainer.device)
+        set_global_rng_state(trainer.device, callers)
 
 
 def check_same_run(current: TrainConfig, stored: TrainConfig, path: Path) -> None:

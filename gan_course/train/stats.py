@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import torch
+
 STEP_VALUES = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")  # every logged step
 EPOCH_MEANS = ("d_loss", "g_loss", "d_real", "d_fake")  # every epoch
 CRITIC_VALUES = ("w_estimate",)  # logged when the loss has a critic gap
@@ -77,3 +79,9 @@ class EpochStats:
 
 def _mean(total: float, count: int) -> float | None:
     return total / count if count else None
+
+
+def grad_norm(module: torch.nn.Module) -> float:
+    """L2 norm of all parameter gradients of ``module`` together (the history's ``*_grad_norm``)."""
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0

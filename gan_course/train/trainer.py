@@ -36,7 +36,6 @@ import re
 import sys
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -46,16 +45,16 @@ from torch import Tensor
 
 from ..errors import ConfigError, TrainingDiverged
 from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalty
+from ..run_dir import RunDir
 from .assembly import cpu_threads, load_training_data, make_optimizer, model_arguments, pick_device
 from .config import TrainConfig, resolve
 from .ema import EMA
 from .epoch_metric import EpochMetric
 from .history import History
-from ..run_dir import RunDir
 from .run_writer import RunDirWriter
 from .schedules import make_scheduler
-from .state import NOISE_SEED_OFFSET, global_rng_state, restore_trainer, set_global_rng_state, trainer_state
-from .stats import CRITIC_VALUES, EPOCH_MEANS, PENALTY_VALUES, STEP_VALUES, EpochStats
+from .state import NOISE_SEED_OFFSET, global_rng_state, restore_trainer, set_global_rng_state, trainer_state, trainers_global_rng
+from .stats import CRITIC_VALUES, EPOCH_MEANS, PENALTY_VALUES, STEP_VALUES, EpochStats, grad_norm
 from .validation import ValidationFID
 
 logger = logging.getLogger(__name__)
@@ -205,7 +204,7 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         if stats.want_d_norm:  # once per logging window
-            stats.d_grad_norm, stats.want_d_norm = _grad_norm(self.D), False
+            stats.d_grad_norm, stats.want_d_norm = grad_norm(self.D), False
         self.opt_d.step()
         if self._clip is not None:
             self._clip_fn(self.D, self._clip)
@@ -228,7 +227,7 @@ class Trainer:
         finally:
             self.D.requires_grad_(True)
         if stats.want_g_norm:
-            stats.g_grad_norm, stats.want_g_norm = _grad_norm(self.G), False
+            stats.g_grad_norm, stats.want_g_norm = grad_norm(self.G), False
         self.opt_g.step()
         if self.ema is not None:
             self.ema.update(self.G)
@@ -338,7 +337,7 @@ class Trainer:
         from tqdm.auto import tqdm
 
         show = self.config.progress if self.config.progress is not None else sys.stderr.isatty()
-        with self._own_global_rng(), cpu_threads(self.config.threads), tqdm(
+        with trainers_global_rng(self), cpu_threads(self.config.threads), tqdm(
                 total=self.total_steps_planned(), initial=self.step, disable=not show, unit="it",
                 desc=self.config.name, dynamic_ncols=True) as bar:
             while not self.finished:
@@ -361,28 +360,9 @@ class Trainer:
                            wall_time=time.perf_counter() - started,
                            train_time=self.elapsed, steps=self.step, epochs=self.epoch)
 
-    @contextmanager
-    def _own_global_rng(self):
-        """Swap the trainer's global RNG stream in (dropout) and the caller's back afterwards."""
-        callers = global_rng_state(self.device)
-        set_global_rng_state(self.device, self._global_rng)
-        self._owns_global_rng = True
-        try:
-            yield
-        finally:
-            self._owns_global_rng = False
-            self._global_rng = global_rng_state(self.device)
-            set_global_rng_state(self.device, callers)
-
     def state_dict(self) -> dict:
         """Everything needed to continue bit-for-bit (see :mod:`gan_course.train.state`)."""
         return trainer_state(self)
-
-
-def _grad_norm(module: torch.nn.Module) -> float:
-    """L2 norm of all parameter gradients of ``module`` together."""
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0
 
 
 def train(config: TrainConfig, *, resume: bool = False, callbacks: Iterable[Any] = (), data=None,
