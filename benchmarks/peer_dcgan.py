@@ -72,13 +72,18 @@ class Marks:
 
 
 def _save(work: Path, marks: Marks, samples: list, extra: dict) -> None:
+    """Write the marks so far; the parent may kill this process at any moment, so every file is
+    written atomically (it reads the old result or the new one)."""
     import torch
+
+    from gan_course.atomic import atomic_path, write_text_atomic
 
     for k, images in enumerate(samples):
         if images is not None:
-            torch.save(images, work / f"samples_{k}.pt")  # (n, 1, 28, 28) uint8
+            with atomic_path(work / f"samples_{k}.pt") as partial:
+                torch.save(images, partial)  # (n, 1, 28, 28) uint8
             marks.rows[k]["samples"] = f"samples_{k}.pt"
-    (work / "result.json").write_text(json.dumps({"rows": marks.rows, **extra}, indent=1))
+    write_text_atomic(work / "result.json", json.dumps({"rows": marks.rows, **extra}, indent=1))
 
 
 def _to_uint8_28(images):
@@ -316,7 +321,9 @@ def main(argv: list[str] | None = None) -> None:
                   f"{fid} {result['threads']:>7}")
     load_after = _load()
     print(f"load average before {load_before}, after {load_after}")
-    (out / "summary.json").write_text(json.dumps({"floor": floor, "load_before": load_before, "load_after": load_after,
+    from gan_course.atomic import write_text_atomic
+
+    write_text_atomic(out / "summary.json", json.dumps({"floor": floor, "load_before": load_before, "load_after": load_after,
                                                   "minutes": args.minutes, "fid_samples": args.fid_samples,
                                                   "results": results}, indent=1))
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from gan_course import paths
+from gan_course.atomic import write_text_atomic
 from gan_course.reports import collect_comparison, collect_run, folder_size, hardware, run_record, write_run_record
 from gan_course.reports.provenance import now_iso
 
@@ -96,7 +97,7 @@ def quick_comparison(source: Path, dest: Path) -> Path:
     data["common"] = {**(data.get("common") or {}), **QUICK_COMMON}
     data["evaluate"] = {**(data.get("evaluate") or {}), "samples": QUICK_SAMPLES}
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    write_text_atomic(dest, yaml.safe_dump(data, sort_keys=False))
     return dest
 
 
