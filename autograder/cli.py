@@ -20,11 +20,10 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from gan_course.cli.exits import Parser, exit_status
 from gan_course.errors import GanCourseError
 
 GiB = 1024**3
-EXIT_USAGE = 2  # bad arguments or input, as argparse and gan-course do
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
 
 def _positive(kind):
@@ -37,15 +36,8 @@ def _positive(kind):
     return parse
 
 
-class _Parser(argparse.ArgumentParser):
-    """Errors are one line that points at ``--help``."""
-
-    def error(self, message: str):  # noqa: D102 - argparse API
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
 def build_parser(prog: str = "gan-course autograde") -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=prog,
         description=(
             "Grade SUBMISSIONS/<student>/ASSIGNMENT.ipynb (or nbgrader's submitted/<student>/ASSIGNMENT/ tree) "
@@ -100,14 +92,7 @@ def build_parser(prog: str = "gan-course autograde") -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, prog: str = "gan-course autograde") -> int:
     """Run the command; returns the exit status (2 with one line on stderr for bad input)."""
     args = build_parser(prog).parse_args(argv)
-    try:
-        return int(run(args) or 0)
-    except GanCourseError as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    return exit_status(lambda: run(args), prog)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,17 +17,9 @@ from gan_course.errors import GanCourseError
 
 from . import (autograde, check, compare, course, evaluate, game, interpolate, monitor, plot, sample, train,
                train_classifier)
+from .exits import EXIT_USAGE, Parser, exit_status
 
 VERBS = (train, sample, interpolate, plot, evaluate, compare, monitor, game, autograde, check, train_classifier, course)
-EXIT_USAGE = 2  # bad arguments or input, as argparse does
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-
-
-class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line that points at ``--help``."""
-
-    def error(self, message: str):  # noqa: D102 - argparse API
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def verb_name(verb) -> str:
@@ -62,14 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"gan-course {autograde.VERB}: error: {error}", file=sys.stderr)
             return EXIT_USAGE
     args = build_parser(argv[0] if argv else None).parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except GanCourseError as error:
-        print(f"gan-course {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"gan-course {args.command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    return exit_status(lambda: args.run(args), f"gan-course {args.command}")
 
 
 if __name__ == "__main__":  # pragma: no cover
