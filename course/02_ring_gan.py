@@ -154,17 +154,30 @@ def make_generator(latent_dim=100):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_make_generator", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+trace = []  # (module, input, output) of every layer the forward pass meets, in that order
+
+
+def record(module, inputs, output):
+    trace.append((module, inputs[0].detach().clone(), output.detach().clone()))
+
+
 G = make_generator(latent_dim=8)
 assert isinstance(G, nn.Module), "return an nn.Module (e.g. an nn.Sequential)"
+hooks = [m.register_forward_hook(record) for m in G.modules() if isinstance(m, nn.Linear)]
 out = G(torch.randn(5, 8))
+for hook in hooks:
+    hook.remove()
 assert out.shape == (5, 2), "the generator maps (B, latent_dim) noise to (B, 2) points"
-linears = [m for m in G.modules() if isinstance(m, nn.Linear)]
-assert [(m.in_features, m.out_features) for m in linears] == [(8, 128), (128, 256), (256, 256), (256, 2)], \
+assert [(i.shape[1], o.shape[1]) for _, i, o in trace] == [(8, 128), (128, 256), (256, 256), (256, 2)], \
     "the layers are latent_dim -> 128 -> 256 -> 256 -> 2"
-slopes = [m.negative_slope for m in G.modules() if isinstance(m, nn.LeakyReLU)]
-assert slopes == [0.2, 0.2, 0.2], "use LeakyReLU(0.2) between the layers, and nothing after the last one"
+assert all(torch.allclose(after[1], F.leaky_relu(before[2], 0.2), atol=1e-6) for before, after in zip(trace, trace[1:])), \
+    "use LeakyReLU(0.2) between the layers (nothing else between them)"
+assert torch.allclose(out, trace[-1][2]), "no output activation: the points are the last layer's raw outputs"
+G.train()
+z = torch.randn(5, 8)
+assert torch.equal(G(z), G(z)), "the generator has no Dropout: the same noise must give the same points"
 assert sum(p.numel() for p in make_generator().parameters()) == 112258, \
-    "with the default latent_dim=100 the generator has 112258 parameters"
+    "with the default latent_dim=100 the generator's four Linear layers hold 112258 parameters (and nothing else does)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -185,20 +198,41 @@ def make_discriminator():
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_make_discriminator", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+trace = []  # (module, input, output) of every layer the forward pass meets, in that order
+
+
+def record(module, inputs, output):
+    trace.append((module, inputs[0].detach().clone(), output.detach().clone()))
+
+
 D = make_discriminator()
-linears = [m for m in D.modules() if isinstance(m, nn.Linear)]
-assert [(m.in_features, m.out_features) for m in linears] == [(2, 128), (128, 256), (256, 128), (128, 1)], \
-    "the layers are 2 -> 128 -> 256 -> 128 -> 1"
-assert [m.p for m in D.modules() if isinstance(m, nn.Dropout)] == [0.3, 0.3, 0.3], \
-    "put Dropout(0.3) after each of the three hidden layers (not after the output)"
-assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh)) for m in D.modules()), \
-    "return logits: no sigmoid at the end, the loss applies it (stably)"
-x = torch.randn(64, 2) * 20
+hooks = [m.register_forward_hook(record) for m in D.modules() if isinstance(m, nn.Linear)]
+x = torch.randn(256, 2) * 20
 D.eval()
+out = D(x)
+assert [(i.shape[1], o.shape[1]) for _, i, o in trace] == [(2, 128), (128, 256), (256, 128), (128, 1)], \
+    "the layers are 2 -> 128 -> 256 -> 128 -> 1"
+assert out.numel() == 256, "one logit per point"
+assert torch.allclose(out.reshape(-1), trace[-1][2].reshape(-1)), \
+    "return logits: nothing after the last layer (no sigmoid; the loss applies it, stably)"
 assert torch.equal(D(x), D(x)), "in eval mode dropout is off, so the discriminator must be deterministic"
+assert all(torch.allclose(after[1], F.leaky_relu(before[2], 0.2), atol=1e-5) for before, after in zip(trace, trace[1:4])), \
+    "use LeakyReLU(0.2) after each hidden layer (in eval mode, with dropout off, nothing else happens between layers)"
+trace.clear()
 D.train()
-assert not torch.equal(D(x), D(x)), "in train mode dropout is on: two calls should differ"
-assert D(x).numel() == 64, "one logit per point"
+torch.manual_seed(0)
+out = D(x)
+for hook in hooks:
+    hook.remove()
+assert torch.equal(trace[0][1], x), "no dropout on the input points: Dropout comes after the hidden layers"
+for before, after in zip(trace, trace[1:]):
+    dropped = after[1] == 0  # zeroed by dropout (a LeakyReLU output is never exactly 0)
+    kept = F.leaky_relu(before[2], 0.2) / 0.7  # dropout scales what it keeps by 1 / (1 - p)
+    assert abs(dropped.float().mean().item() - 0.3) < 0.03 and torch.allclose(after[1][~dropped], kept[~dropped], atol=1e-4), \
+        "in train mode, put Dropout(0.3) after each hidden layer's LeakyReLU: about 30% of the next layer's inputs " \
+        "are zeroed and the rest scaled by 1 / 0.7"
+assert torch.allclose(out.reshape(-1), trace[-1][2].reshape(-1)), \
+    "no dropout after the output layer: the logits are the last layer's outputs"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -245,7 +279,7 @@ expected = discriminator_loss(D(real), D(G(z)), 0.9)
 D.weight.grad = torch.full_like(D.weight, 100.0)  # a stale gradient from an earlier step
 before = D.weight.detach().clone()
 value = discriminator_step(G, D, torch.optim.SGD(D.parameters(), lr=1.0), real, z)
-assert type(value) is float, "return the loss as a Python float (loss.item())"
+assert isinstance(value, (float, np.floating)), "return the loss as a Python float (loss.item())"
 assert abs(value - expected.item()) < 1e-5, \
     "return the loss computed before the step, with 01's discriminator_loss and the default real_label=0.9"
 assert torch.allclose(before - D.weight.detach(), expected_grad, atol=1e-5), \
@@ -278,7 +312,7 @@ expected = generator_loss(D(G(z)))
 G.weight.grad = torch.full_like(G.weight, 100.0)  # a stale gradient
 g_before, d_before = G.weight.detach().clone(), D.weight.detach().clone()
 value = generator_step(G, D, torch.optim.SGD(G.parameters(), lr=1.0), z)
-assert type(value) is float and abs(value - expected.item()) < 1e-5, \
+assert isinstance(value, (float, np.floating)) and abs(value - expected.item()) < 1e-5, \
     "return 01's non-saturating generator_loss(D(G(z))) as a Python float, computed before the step"
 assert torch.allclose(g_before - G.weight.detach(), expected_grad, atol=1e-5), \
     "one SGD step with lr=1 must move G's weight by exactly its fresh gradient: clear stale gradients first"
@@ -315,7 +349,7 @@ def energy_distance(a, b):
 
 # %% nbgrader={"grade": true, "grade_id": "test_energy_distance", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 one = energy_distance(torch.tensor([[0.0]]), torch.tensor([[1.0]]))
-assert type(one) is float, "return a Python float"
+assert isinstance(one, (float, np.floating)), "return a Python float"
 assert abs(one - 2.0) < 1e-9, "two single points at distance 1: 2 * 1 - 0 - 0 = 2"
 x = torch.randn(50, 3)
 assert abs(energy_distance(x, x)) < 1e-9, "the V-statistic of a set against itself is exactly 0"

@@ -95,9 +95,10 @@ convs = [m for m in G.modules() if isinstance(m, nn.ConvTranspose2d)]
 assert [(m.in_channels, m.out_channels) for m in convs] == [(16, 64), (64, 32), (32, 16), (16, 8), (8, 1)], \
     "the transposed convolutions go latent_dim -> 8w -> 4w -> 2w -> w -> channels (w = width)"
 assert sum(isinstance(m, nn.BatchNorm2d) for m in G.modules()) == 4, "BatchNorm after each of the four hidden layers"
-assert sum(p.numel() for p in make_dcgan_generator().parameters()) == 3576704, \
-    "with the defaults (latent_dim=100, channels=3, width=64) the DCGAN generator has 3,576,704 parameters; " \
-    "did you keep bias=False in the convolutions?"
+G_default = make_dcgan_generator()
+assert G_default(torch.randn(2, 100)).shape == (2, 3, 64, 64), "the defaults are latent_dim=100, channels=3"
+assert [m.out_channels for m in G_default.modules() if isinstance(m, nn.ConvTranspose2d)][-2] == 64, \
+    "the default width is 64 (ngf: the feature maps of the last hidden layer)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -144,28 +145,39 @@ def make_dcgan_discriminator(channels=3, width=64):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_make_dcgan_discriminator", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+trace = []  # (module, input, output) of every layer the forward pass meets, in that order
+
+
+def record(module, inputs, output):
+    trace.append((module, inputs[0].detach().clone(), output.detach().clone()))
+
+
 torch.manual_seed(0)
 D = make_dcgan_discriminator(channels=1, width=8)
 assert isinstance(D, nn.Module), "return an nn.Module"
+hooks = [m.register_forward_hook(record) for m in D.modules() if isinstance(m, (nn.Conv2d, nn.BatchNorm2d, nn.Linear))]
 x = torch.rand(5, 1, 64, 64) * 2 - 1
 out = D(x)
+for hook in hooks:
+    hook.remove()
 assert out.shape == (5,), "return one logit per image, shape (B,): reshape the (B, 1, 1, 1) output of the last convolution"
-convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
-assert [(m.in_channels, m.out_channels) for m in convs] == [(1, 8), (8, 16), (16, 32), (32, 64), (64, 1)], \
-    "the convolutions go channels -> w -> 2w -> 4w -> 8w -> 1 (w = width, the FIRST layer's feature maps)"
-assert [(m.kernel_size, m.stride) for m in convs] == [((4, 4), (2, 2))] * 4 + [((4, 4), (1, 1))], \
-    "kernel 4 everywhere; stride 2 in the four hidden convolutions (each halves the image), stride 1 in the last"
-norms = [m for m in D.modules() if isinstance(m, nn.BatchNorm2d)]
-assert [m.num_features for m in norms] == [16, 32, 64], \
+convs = [m for m, _, _ in trace if isinstance(m, nn.Conv2d)]
+assert [(m.in_channels, m.out_channels) for m in convs[:4]] == [(1, 8), (8, 16), (16, 32), (32, 64)], \
+    "the hidden convolutions go channels -> w -> 2w -> 4w -> 8w (w = width, the FIRST layer's feature maps)"
+assert [(m.kernel_size, m.stride) for m in convs[:4]] == [((4, 4), (2, 2))] * 4, \
+    "kernel 4 and stride 2 in the four hidden convolutions (each halves the image)"
+assert len(convs) == 4 or [(m.kernel_size, m.stride, m.out_channels) for m in convs[4:]] == [((4, 4), (1, 1), 1)], \
+    "the last convolution maps the 8w x 4 x 4 features to one logit: kernel 4, stride 1, no padding"
+assert [m.num_features for m, _, _ in trace if isinstance(m, nn.BatchNorm2d)] == [16, 32, 64], \
     "one BatchNorm2d after each hidden convolution except the first: over 2w, 4w and 8w channels"
-assert [m.negative_slope for m in D.modules() if isinstance(m, nn.LeakyReLU)] == [0.2] * 4, \
-    "a LeakyReLU(0.2) after each of the four hidden convolutions, none after the last one"
-assert not any(isinstance(m, (nn.Sigmoid, nn.Tanh)) for m in D.modules()), \
-    "return logits: no sigmoid at the end, the loss applies it (stably)"
+pairs = [(prev, nxt) for prev, nxt in zip(trace, trace[1:]) if not isinstance(nxt[0], nn.BatchNorm2d)]
+assert all(torch.allclose(nxt[1].flatten(1), F.leaky_relu(prev[2], 0.2).flatten(1), atol=1e-5) for prev, nxt in pairs), \
+    "a LeakyReLU(0.2) after each of the four hidden layers (after the BatchNorm where there is one), nothing else between layers"
+assert torch.allclose(out, trace[-1][2].reshape(-1)), "return logits: nothing after the last layer (no sigmoid; the loss applies it, stably)"
 D.eval()
 assert torch.equal(D(x), D(x)), "in eval mode the discriminator must be deterministic"
-assert sum(m.weight.numel() for m in make_dcgan_discriminator().modules() if isinstance(m, nn.Conv2d)) == 2763776, \
-    "with the defaults (channels=3, width=64) the five convolutions hold 2,763,776 weights"
+assert sum(m.weight.numel() for m in make_dcgan_discriminator().modules() if isinstance(m, (nn.Conv2d, nn.Linear))) == 2763776, \
+    "with the defaults (channels=3, width=64) the five layers hold 2,763,776 weights"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check

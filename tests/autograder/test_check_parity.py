@@ -10,7 +10,9 @@ both judging paths on the same probes (one seed):
   process and hands its reply through the encoding and the bounded decoding the grader applies
   to what comes out of the sandbox (:class:`autograder.sandbox.SandboxLimits`' defaults).
 
-Both must give the same status and the same message; every correct implementation passes both.
+Both must give the same status and the same message; every correct implementation passes both,
+and its notebook's visible tests too (``gan-course check`` runs them after the hidden checks, so a
+visible test that rejects a correct implementation would make check disagree with the grader).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from autograder import worker
 from autograder.grading import GradingOptions, judge_function
 from autograder.sandbox import SandboxCrash, SandboxLimits
 from gan_course.course.checks import DEFAULT_SEED, checks_for
-from gan_course.course.contract import ASSIGNMENTS, PASSED
+from gan_course.course.contract import ASSIGNMENTS, PASSED, solution_path
+from gan_course.course.harness import cells
 from gan_course.course.harness import reply as replies
-from gan_course.course.selfcheck import judge_in_process
+from gan_course.course.selfcheck import judge_in_process, plan, read_notebook
+from gan_course.paths import course_dir
 
 from .cases import CATALOGUES
 
@@ -123,3 +127,20 @@ def test_a_result_the_grader_cannot_read_is_unreadable_in_check_too():
     selfcheck, grader = both_verdicts("01_vanilla_dcgan", "discriminator_loss", bigger, {})
     assert selfcheck == grader
     assert selfcheck[0] == "unreadable_result" and "cannot read" in selfcheck[1]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_correct_implementation_passes_the_visible_tests(assignment, capsys):
+    """The notebook's visible test cells (as check runs them: after the grader-setup and the
+    solution cells) accept every correct implementation of the catalogue."""
+    request = plan(read_notebook(solution_path(course_dir(), assignment)), assignment)
+    notebook = cells.new_namespace()
+    for cell in request["cells"]:
+        assert cells.execute(notebook, cell["name"], cell["code"])["ok"], cell["name"]
+    rejected = []
+    for _, function, name, impl, correct, helpers in (c for c in CASES if c[0] == assignment and c[4]):
+        outcome = cells.execute({**notebook, **helpers, function: impl}, f"test_{function}", request["tests"][function])
+        if not outcome["ok"]:
+            rejected.append((function, name, outcome.get("type"), outcome.get("message")))
+    capsys.readouterr()  # the cells print "visible tests passed"
+    assert not rejected, rejected
