@@ -43,7 +43,7 @@ CPU_MARK = "__kernel_cpu_seconds__"
 CPU_CELL = f"import os as _os\n_t = _os.times()\nprint('{CPU_MARK}', _t.user + _t.system + _t.children_user + _t.children_system)"
 
 
-def run_notebook(assignment: str, budget: str) -> dict:
+def run_notebook(assignment: str, budget: str, cell_timeout: int = CELL_TIMEOUT) -> dict:
     """Execute one solution notebook; returns seconds, the slowest cell and the errors."""
     notebook = nbformat.read(solution_path(assignment, course_dir=REPO), as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(CPU_CELL))  # the kernel's CPU time, read last
@@ -52,7 +52,7 @@ def run_notebook(assignment: str, budget: str) -> dict:
         env[BUDGET_VARIABLE] = budget
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
         env.pop("MPLBACKEND", None)
-        client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=True,
+        client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
                                 record_timing=True, resources={"metadata": {"path": home}})
         started = time.perf_counter()
         client.execute(env=env)
@@ -83,13 +83,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", choices=ASSIGNMENTS, default=list(ASSIGNMENTS), help="assignments to run")
     parser.add_argument("--top", type=int, default=0, metavar="K",
                         help="also list each notebook's K slowest cells (seconds, index, first line)")
+    parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, metavar="S",
+                        help=f"seconds one cell may run before it counts as hung (default {CELL_TIMEOUT}; "
+                             "raise it on a loaded machine)")
     args = parser.parse_args(argv)
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     print(f"{'assignment':<18} {'budget':>6} {'wall s':>7} {'CPU s':>7} {'target s':>8} {'slowest cell':>14} {'errors':>6}")
     missed = []
     for budget in args.budget:
         for assignment in args.only:
-            result = run_notebook(assignment, budget)
+            result = run_notebook(assignment, budget, args.cell_timeout)
             target = TARGET_SECONDS[budget]
             slow = f"{result['slowest']:.0f} s (#{result['slowest_cell']})"
             print(f"{assignment:<18} {budget:>6} {result['seconds']:>7.1f} {result['cpu']:>7.1f} {target:>8.0f} {slow:>14} "
