@@ -13,7 +13,7 @@ import torch
 
 from gan_course.course.checks import _fid_kid
 
-from .cases.a05_cgan_losses import _fid_scipy, _kid_loop, _kid_variant, frechet_distance
+from .cases.a05_fid_kid import _fid_scipy, _kid_loop, _kid_variant, frechet_distance
 
 
 def test_frechet_reference_matches_the_closed_form_for_diagonal_gaussians():
