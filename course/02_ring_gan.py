@@ -276,15 +276,30 @@ G, D = nn.Linear(3, 2), nn.Linear(2, 1)  # tiny stand-ins without dropout, so th
 real, z = torch.randn(16, 2), torch.randn(16, 3)
 expected = discriminator_loss(D(real), D(G(z)), 0.9)
 (expected_grad,) = torch.autograd.grad(expected, D.weight)
+without_smoothing = discriminator_loss(D(real), D(G(z)), 1.0).item()
 D.weight.grad = torch.full_like(D.weight, 100.0)  # a stale gradient from an earlier step
 before = D.weight.detach().clone()
 value = discriminator_step(G, D, torch.optim.SGD(D.parameters(), lr=1.0), real, z)
 assert isinstance(value, (float, np.floating)), "return the loss as a Python float (loss.item())"
-assert abs(value - expected.item()) < 1e-5, \
-    "return the loss computed before the step, with 01's discriminator_loss and the default real_label=0.9"
-assert torch.allclose(before - D.weight.detach(), expected_grad, atol=1e-5), \
-    "one SGD step with lr=1 must move D's weight by exactly its fresh gradient: clear stale gradients first (zero_grad)"
 assert G.weight.grad is None, "G must receive no gradient in the discriminator step: detach the fakes"
+step = before - D.weight.detach()  # SGD with lr=1: the gradient it stepped on
+assert step.abs().sum() > 0, "D's weights did not move: opt_d.zero_grad(), then loss.backward(), then opt_d.step()"
+assert not torch.allclose(step, expected_grad + 100.0, atol=1e-4), \
+    "the step used the stale gradient too: PyTorch accumulates .grad, so clear it (opt_d.zero_grad()) before backward()"
+assert abs(value - without_smoothing) > 1e-6, \
+    "with no real_label argument use the signature's default, real_label=0.9 (one-sided label smoothing)"
+after = discriminator_loss(D(real), D(G(z)), 0.9).item()
+assert abs(value - after) > 1e-6 or abs(value - expected.item()) < 1e-5, \
+    "this is the loss after the step, on the updated D: return the loss you stepped on, computed before opt_d.step()"
+assert abs(value - expected.item()) < 1e-5, \
+    "return the loss you stepped on, 01's discriminator_loss(D(real), D(G(z)), real_label), computed before the step"
+assert torch.allclose(step, expected_grad, atol=1e-5), \
+    "one SGD step with lr=1 must move D's weight by exactly the gradient of that loss: one backward(), one step()"
+D_copy = nn.Linear(2, 1)
+D_copy.load_state_dict(D.state_dict())
+loss_one = discriminator_loss(D_copy(real), D_copy(G(z)), 1.0).item()
+value = discriminator_step(G, D_copy, torch.optim.SGD(D_copy.parameters(), lr=1.0), real, z, real_label=1.0)
+assert abs(value - loss_one) < 1e-5, "pass real_label on to discriminator_loss"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -312,11 +327,23 @@ expected = generator_loss(D(G(z)))
 G.weight.grad = torch.full_like(G.weight, 100.0)  # a stale gradient
 g_before, d_before = G.weight.detach().clone(), D.weight.detach().clone()
 value = generator_step(G, D, torch.optim.SGD(G.parameters(), lr=1.0), z)
-assert isinstance(value, (float, np.floating)) and abs(value - expected.item()) < 1e-5, \
-    "return 01's non-saturating generator_loss(D(G(z))) as a Python float, computed before the step"
-assert torch.allclose(g_before - G.weight.detach(), expected_grad, atol=1e-5), \
-    "one SGD step with lr=1 must move G's weight by exactly its fresh gradient: clear stale gradients first"
+assert isinstance(value, (float, np.floating)), "return the loss as a Python float (loss.item())"
+step = g_before - G.weight.detach()  # SGD with lr=1: the gradient it stepped on
+assert step.abs().sum() > 0, \
+    "G's weights did not move: the fakes must carry G's graph into the loss (no detach, no torch.no_grad()), then " \
+    "opt_g.zero_grad(), loss.backward(), opt_g.step()"
+assert not torch.allclose(step, expected_grad + 100.0, atol=1e-4), \
+    "the step used the stale gradient too: PyTorch accumulates .grad, so clear it (opt_g.zero_grad()) before backward()"
+after = generator_loss(D(G(z))).item()
+assert abs(value - after) > 1e-6 or abs(value - expected.item()) < 1e-5, \
+    "this is the loss after the step, on the updated G: return the loss you stepped on, computed before opt_g.step()"
+assert abs(value - expected.item()) < 1e-5, \
+    "return the loss you stepped on, 01's non-saturating generator_loss(D(G(z))), computed before the step"
+assert torch.allclose(step, expected_grad, atol=1e-5), \
+    "one SGD step with lr=1 must move G's weight by exactly the gradient of generator_loss(D(G(z)))"
 assert torch.equal(D.weight.detach(), d_before), "the generator step must not change D's parameters"
+assert D.weight.requires_grad and D.bias.requires_grad, \
+    "if you freeze D during the generator step, unfreeze it afterwards, or the next discriminator step cannot train it"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -350,9 +377,15 @@ def energy_distance(a, b):
 # %% nbgrader={"grade": true, "grade_id": "test_energy_distance", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 one = energy_distance(torch.tensor([[0.0]]), torch.tensor([[1.0]]))
 assert isinstance(one, (float, np.floating)), "return a Python float"
-assert abs(one - 2.0) < 1e-9, "two single points at distance 1: 2 * 1 - 0 - 0 = 2"
 x = torch.randn(50, 3)
-assert abs(energy_distance(x, x)) < 1e-9, "the V-statistic of a set against itself is exactly 0"
+assert abs(energy_distance(x, x)) < 1e-9, \
+    "2 E d(X, Y) - E d(X, X') - E d(Y, Y'), each mean over all pairs (i = j included): a set against itself " \
+    "gives exactly 0"
+y = torch.randn(40, 3) + 1.0
+assert abs(energy_distance(2 * x, 2 * y) - 2 * energy_distance(x, y)) < 1e-6, \
+    "scaling every point by 2 must double the energy distance: d is the Euclidean distance itself (not squared, " \
+    "no square root)"
+assert abs(one - 2.0) < 1e-9, "two single points at distance 1: 2 * 1 - 0 - 0 = 2"
 v = energy_distance(torch.tensor([[0.0], [2.0]]), torch.tensor([[0.0]]))
 assert abs(v - 1.0) < 1e-9, \
     "a = {0, 2}, b = {0}: E|X-Y| = 1, E|X-X'| over all 4 pairs (i = j included) = 1, E|Y-Y'| = 0, so 2 - 1 - 0 = 1"
