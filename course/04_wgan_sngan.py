@@ -80,12 +80,14 @@ def critic_loss(real_scores, fake_scores):
 
 # %% nbgrader={"grade": true, "grade_id": "test_critic_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 loss = critic_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 2.0]))
-assert loss.dim() == 0, "return a 0-dim tensor"
-assert abs(loss.item() + 1.0) < 1e-6, "mean(fake) - mean(real) = 1 - 2 = -1 for real (1, 3) and fake (0, 2)"
-assert abs(critic_loss(torch.full((4, 1), 50.0), torch.full((4, 1), -50.0)).item() + 100.0) < 1e-4, \
-    "scores of shape (B, 1) work the same; the critic's scores are unbounded (no sigmoid, no log)"
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, "return a 0-dim tensor"
 assert abs(critic_loss(torch.ones(10), torch.zeros(10)).item() - critic_loss(torch.ones(3), torch.zeros(3)).item()) < 1e-6, \
     "average over the batch, do not sum"
+assert critic_loss(torch.full((4,), 3.0), torch.zeros(4)).item() < critic_loss(torch.full((4,), 1.0), torch.zeros(4)).item(), \
+    "the critic wants high scores on real samples: its loss must fall as the real scores rise (check the sign)"
+assert abs(critic_loss(torch.full((4, 1), 50.0), torch.full((4, 1), -50.0)).item() + 100.0) < 1e-4, \
+    "the critic's scores are unbounded and used as they are (no sigmoid, no log); scores of shape (B, 1) work the same"
+assert abs(loss.item() + 1.0) < 1e-6, "mean(fake) - mean(real) = 1 - 2 = -1 for real (1, 3) and fake (0, 2)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -101,7 +103,15 @@ def wasserstein_generator_loss(fake_scores):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_wasserstein_generator_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert abs(wasserstein_generator_loss(torch.tensor([1.0, 2.0, 6.0])).item() + 3.0) < 1e-6, "-mean(fake) = -3"
+loss = wasserstein_generator_loss(torch.tensor([1.0, 2.0, 6.0]))
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, "return a 0-dim tensor"
+assert abs(wasserstein_generator_loss(torch.full((10,), 2.0)).item() - wasserstein_generator_loss(torch.full((3,), 2.0)).item()) < 1e-6, \
+    "average over the batch, do not sum"
+assert wasserstein_generator_loss(torch.full((4,), 3.0)).item() < wasserstein_generator_loss(torch.full((4,), 1.0)).item(), \
+    "the generator wants the critic to score its fakes high: its loss must fall as the fake scores rise (check the sign)"
+assert abs(wasserstein_generator_loss(torch.full((4,), 50.0)).item() + 50.0) < 1e-4, \
+    "the critic's scores are unbounded and used as they are (no sigmoid, no log)"
+assert abs(loss.item() + 3.0) < 1e-6, "-mean(fake) = -3"
 assert wasserstein_generator_loss(torch.full((4, 1), 5.0)).dim() == 0, "return a 0-dim tensor, also for (B, 1) scores"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
@@ -336,11 +346,16 @@ def hinge_discriminator_loss(real_logits, fake_logits):
 
 # %% nbgrader={"grade": true, "grade_id": "test_hinge_discriminator_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 loss = hinge_discriminator_loss(torch.tensor([2.0, 0.5]), torch.tensor([-2.0, 0.0]))
-assert loss.dim() == 0, "return a 0-dim tensor"
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, "return a 0-dim tensor"
+assert abs(hinge_discriminator_loss(torch.zeros(10), torch.zeros(10)).item()
+           - hinge_discriminator_loss(torch.zeros(3), torch.zeros(3)).item()) < 1e-6, "average over the batch, do not sum"
+assert hinge_discriminator_loss(torch.full((4,), 5.0), torch.full((4,), -5.0)).item() == 0.0, \
+    "real logits above +1 and fake logits below -1 are beyond the margin and cost nothing: that is the hinge " \
+    "(relu(1 - real), relu(1 + fake))"
+assert abs(hinge_discriminator_loss(torch.full((4,), -5.0), torch.full((4,), 5.0)).item() - 12.0) < 1e-5, \
+    "confidently wrong logits cost linearly: relu(1 - (-5)) + relu(1 + 5) = 12 (the logits are used as they are, no sigmoid)"
 assert abs(loss.item() - 0.75) < 1e-6, \
     "real (2, 0.5): relu(1 - x) = (0, 0.5), mean 0.25; fake (-2, 0): relu(1 + x) = (0, 1), mean 0.5; total 0.75"
-assert hinge_discriminator_loss(torch.full((4,), 5.0), torch.full((4,), -5.0)).item() == 0.0, \
-    "samples beyond the margin cost nothing: that is the hinge"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -356,8 +371,16 @@ def hinge_generator_loss(fake_logits):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_hinge_generator_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert abs(hinge_generator_loss(torch.tensor([-1.0, 3.0])).item() + 1.0) < 1e-6, \
-    "-mean(fake) = -1 (no relu here: the generator keeps pushing)"
+loss = hinge_generator_loss(torch.tensor([-1.0, 3.0]))
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, "return a 0-dim tensor"
+assert abs(hinge_generator_loss(torch.full((10,), 2.0)).item() - hinge_generator_loss(torch.full((3,), 2.0)).item()) < 1e-6, \
+    "average over the batch, do not sum"
+assert hinge_generator_loss(torch.full((4,), 3.0)).item() < hinge_generator_loss(torch.full((4,), 1.0)).item(), \
+    "the generator wants high logits on its fakes, even past the margin: its loss must keep falling as they rise " \
+    "(no relu here, and check the sign)"
+assert abs(hinge_generator_loss(torch.full((4,), 50.0)).item() + 50.0) < 1e-4, \
+    "the logits are used as they are (no sigmoid)"
+assert abs(loss.item() + 1.0) < 1e-6, "-mean(fake) = -1 (no relu here: the generator keeps pushing)"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check

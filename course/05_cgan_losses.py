@@ -77,11 +77,18 @@ def lsgan_discriminator_loss(real_out, fake_out, real_label=1.0):
 
 # %% nbgrader={"grade": true, "grade_id": "test_lsgan_discriminator_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 loss = lsgan_discriminator_loss(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 2.0]))
-assert loss.dim() == 0, "return a 0-dim tensor"
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, "return a 0-dim tensor"
+assert abs(lsgan_discriminator_loss(torch.full((10,), 2.0), torch.ones(10)).item()
+           - lsgan_discriminator_loss(torch.full((3,), 2.0), torch.ones(3)).item()) < 1e-6, "average over the batch, do not sum"
+assert abs(lsgan_discriminator_loss(torch.ones(4), torch.zeros(4)).item()) < 1e-7, \
+    "outputs exactly on their targets cost nothing: real outputs aim at real_label (default 1.0), fake outputs at 0"
+assert abs(lsgan_discriminator_loss(torch.full((4,), 11.0), torch.zeros(4)).item() - 50.0) < 1e-4, \
+    "the outputs are used as they are (no sigmoid), and each squared error is halved: a real output of 11 costs " \
+    "0.5 * (11 - 1)^2 = 50"
 assert abs(loss.item() - (0.5 * 2.0 + 0.5 * 2.0)) < 1e-6, \
     "real (1, 3): mean((x - 1)^2) = 2; fake (0, 2): mean(x^2) = 2; each term is halved: 1 + 1 = 2"
 assert abs(lsgan_discriminator_loss(torch.full((4, 1), 0.9), torch.zeros(4, 1), real_label=0.9).item()) < 1e-7, \
-    "with real_label=0.9 the real target is 0.9; (B, 1) outputs work the same"
+    "with real_label=0.9 the real target is 0.9 (the fake target stays 0); (B, 1) outputs work the same"
 print("visible tests passed")
 ### BEGIN HIDDEN TESTS
 from gan_course.course.checks import check
@@ -97,7 +104,16 @@ def lsgan_generator_loss(fake_out):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_lsgan_generator_loss", "locked": true, "points": 1, "schema_version": 3, "solution": false}
-assert abs(lsgan_generator_loss(torch.tensor([1.0, 3.0, -1.0])).item() - 0.5 * (0 + 4 + 4) / 3) < 1e-6, \
+loss = lsgan_generator_loss(torch.tensor([1.0, 3.0, -1.0]))
+assert isinstance(loss, torch.Tensor) and loss.dim() == 0, "return a 0-dim tensor"
+assert abs(lsgan_generator_loss(torch.full((10,), 2.0)).item() - lsgan_generator_loss(torch.full((3,), 2.0)).item()) < 1e-6, \
+    "average over the batch, do not sum"
+assert abs(lsgan_generator_loss(torch.ones(4)).item()) < 1e-7, \
+    "fakes the discriminator scores exactly 1 (the real target) cost the generator nothing"
+assert abs(lsgan_generator_loss(torch.full((4,), 11.0)).item() - 50.0) < 1e-4, \
+    "the outputs are used as they are (no sigmoid), and the squared error is halved: an output of 11 costs " \
+    "0.5 * (11 - 1)^2 = 50"
+assert abs(loss.item() - 0.5 * (0 + 4 + 4) / 3) < 1e-6, \
     "0.5 * mean((x - 1)^2) for x = (1, 3, -1) is 0.5 * 8 / 3"
 far = torch.tensor([100.0], requires_grad=True)
 lsgan_generator_loss(far).backward()
