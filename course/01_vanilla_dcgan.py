@@ -51,14 +51,17 @@ from torch import nn
 # %matplotlib inline
 from dataclasses import replace
 
+from IPython.display import display
+
 from gan_course import budget
 from gan_course.data import load_dataset, synthetic_like
-from gan_course.errors import DatasetNotFoundError
+from gan_course.errors import DatasetNotFoundError, GanCourseError
 from gan_course.losses import get_loss
+from gan_course.metrics import compute_fid, load_feature_network
 from gan_course.models import build_models
-from gan_course.plotting import image_grid, plot_losses, plot_scores
+from gan_course.plotting import image_grid, plot_grids_side_by_side, plot_loss_comparison, plot_losses, plot_scores
 from gan_course.sampling import generate, noise
-from gan_course.train import TrainConfig, train
+from gan_course.train import Trainer, load_config, resolve
 
 torch.set_num_threads(budget.pick(full=torch.get_num_threads(), grader=1))
 print("budget:", budget.current())
@@ -287,8 +290,12 @@ fig
 # $\sigma'(\ell) = \sigma(\ell)(1 - \sigma(\ell))$). What does each slope tend to as $\ell \to -\infty$ and as
 # $\ell \to +\infty$? Check your limits against the curves and the slopes your cell printed. Which end of
 # the plot is the start of training, and what does that mean for a generator trained with each loss?
+#
+# Then come back after section 5, which trains the same DCGAN once with each generator loss, and read
+# your two runs: where on this plot did each run's $\sigma(D(G(z)))$ sit early in training, what did the
+# generator's gradient norm do there, and what do the two sample grids and FIDs show? Quote your numbers.
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "saturation_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
+# %% [markdown] nbgrader={"grade": true, "grade_id": "saturation_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # **Model answer.** $\frac{d}{d\ell}\big[-\log\sigma(\ell)\big] = -\frac{\sigma(\ell)(1-\sigma(\ell))}{\sigma(\ell)} = -(1 - \sigma(\ell))$ and
 # $\frac{d}{d\ell}\log(1 - \sigma(\ell)) = -\frac{\sigma(\ell)(1-\sigma(\ell))}{1 - \sigma(\ell)} = -\sigma(\ell)$. As $\ell \to -\infty$
@@ -302,9 +309,21 @@ fig
 # al. train $G$ with the non-saturating loss. (Its own flat end is on the right, where $G$ already fools
 # $D$ and needs no push.)
 #
-# **Rubric (3 points).** Both derivatives, $-(1-\sigma(\ell))$ and $-\sigma(\ell)$ (1). The four limits, checked
+# *The two runs of section 5* (full budget; TODO(lead): numbers from the final recipe). In both runs
+# $D$ wins the first few dozen iterations and pushes $\sigma(D(G(z)))$ towards 0, the left end of the plot.
+# The non-saturating run climbs back: its $\sigma(D(G(z)))$ rises to about TODO(lead) in the last quarter
+# (first quarter TODO(lead)), its generator gradient norm stays of order TODO(lead), and its samples are
+# recognisable (FID TODO(lead)). The minimax run stalls there: its $\sigma(D(G(z)))$ stays near TODO(lead),
+# its gradient norm falls by about TODO(lead) orders of magnitude (median TODO(lead)), and its grid stays
+# blurred noise (FID TODO(lead)). Same data, initialisation, optimiser and iterations: only the slope of
+# the generator's loss at the left end differs, exactly the asymptotes derived above. A student whose
+# minimax run recovered (it can, when $D$ happens not to saturate) should say so and read the curves
+# for whether and when $\sigma(D(G(z)))$ left the left end.
+#
+# **Rubric (4 points).** Both derivatives, $-(1-\sigma(\ell))$ and $-\sigma(\ell)$ (1). The four limits, checked
 # against the printed slopes or the plot (1). The left end is early training: the minimax gradient
-# vanishes there, the non-saturating one does not (1).
+# vanishes there, the non-saturating one does not (1). The two runs read with their own numbers
+# ($\sigma(D(G(z)))$, gradient norm, grids or FID), the stall (or its absence) tied to the left asymptote (1).
 # ### END SOLUTION
 
 # %% [markdown]
@@ -416,29 +435,53 @@ image_grid(data.sample(32, generator=torch.Generator().manual_seed(0))[0], title
 
 # %% [markdown]
 # The package's trainer runs the loop of Goodfellow et al. (algorithm 1, one $D$ step per $G$ step)
-# with the DCGAN architecture for 28x28 images and Adam($2\cdot10^{-4}$, $\beta_1 = 0.5$) as in
-# Radford et al. Everything that defines the GAN is yours: the models are initialised with your
-# `dcgan_weights_init`, and the objective is your `discriminator_loss` / `generator_loss` pair.
+# with the DCGAN architecture for 28x28 images and the course's tuned recipe `dcgan-fashion`
+# (`gan_course/configs/dcgan-fashion.yaml`: Adam as in Radford et al., the width, the batch size and
+# the rest; the cell prints it). Everything that defines the GAN is yours: the models are initialised
+# with your `dcgan_weights_init`, and the objective is your `discriminator_loss` with one of your
+# generator losses.
+#
+# You train it **twice**, on the same data, from the same initialisation and for the same number of
+# iterations: once with your non-saturating `generator_loss`, once with your saturating
+# `minimax_generator_loss`. Only the generator's loss differs, so whatever differs between the two runs
+# is what section 2's saturation plot predicts (or not).
 
 # %%
-config = TrainConfig(
-    name="01-dcgan", model="dcgan", dataset=DATASET, strategy="gan", seed=0,
-    epochs=budget.pick(full=5, grader=1),
-    max_steps=budget.pick(full=None, grader=6),
-    batch_size=budget.pick(full=128, grader=32),
-    width=budget.pick(full=32, grader=8),
+ITERATIONS = budget.pick(full=2500, grader=6)  # per run; the whole notebook fits ~10 min on 2 cores
+recipe = load_config("dcgan-fashion")  # the course's recipe, by name
+base = resolve(replace(
+    recipe, dataset=DATASET, seed=0, max_steps=ITERATIONS,
+    batch_size=budget.pick(full=recipe.batch_size, grader=32),
+    width=budget.pick(full=recipe.width, grader=8),
+    threads=budget.pick(full=recipe.threads, grader=1),
+    fid_every=None,  # the notebook measures FID itself, once, at the end
     log_every=budget.pick(full=10, grader=1),
     grid_size=64,
     tensorboard=budget.pick(full=True, grader=False),  # the grader throws its runs away: no TensorBoard
     plots=budget.pick(full=True, grader=False),  # logs and no plots/ for it
-)
-torch.manual_seed(config.seed)
-G, D = build_models("dcgan", data_shape=data.shape, num_classes=data.num_classes, width=config.width)
-G.apply(dcgan_weights_init)
-D.apply(dcgan_weights_init)
-your_bce = replace(get_loss("bce"), name="bce (yours)", d_loss=discriminator_loss, g_loss=generator_loss)
-result = train(config, data=data, generator=G, discriminator=D, loss=your_bce, overwrite=True)
-print(f"{result.steps} steps in {result.train_time:.1f} s; run directory: {result.run_dir}")
+))
+print(f"recipe dcgan-fashion: batch {base.batch_size}, width {base.width or 'default'}, {base.optimizer} "
+      f"lr_g {base.lr_g:g} lr_d {base.lr_d:g} betas {base.betas}, EMA {base.ema_decay}; {ITERATIONS} iterations per run")
+
+
+def train_dcgan(name, loss_name, g_loss):
+    """Train the recipe with your discriminator_loss and `g_loss` from the same seeded initialisation."""
+    config = resolve(replace(base, name=name, loss=loss_name))
+    torch.manual_seed(config.seed)
+    G, D = build_models(config.model, data_shape=data.shape, num_classes=data.num_classes,
+                        latent_dim=config.latent_dim, width=config.width)
+    G.apply(dcgan_weights_init)
+    D.apply(dcgan_weights_init)
+    yours = replace(get_loss(loss_name), name=f"{loss_name} (yours)", d_loss=discriminator_loss, g_loss=g_loss)
+    trainer = Trainer(config, data=data, generator=G, discriminator=D, loss=yours)
+    result = trainer.fit(overwrite=True)
+    print(f"{name}: {result.steps} iterations in {result.train_time:.1f} s; run directory: {result.run_dir}")
+    return trainer, result
+
+
+trainer, result = train_dcgan("01-dcgan", "bce", generator_loss)
+G, D = trainer.G, trainer.D
+sampler = trainer.sampler  # the generator's EMA copy when the recipe keeps one, else G itself
 
 # %%
 plot_losses(result.history, title="DCGAN losses (your BCE pair)")
@@ -448,7 +491,52 @@ plot_scores(result.history, title=r"mean $\sigma(D(x))$ and $\sigma(D(G(z)))$ du
 
 # %%
 z = noise(64, G.latent_dim, seed=1)
-image_grid(generate(G, z), title=f"generated {SUBJECT} after {result.epochs} epoch(s)")
+image_grid(generate(sampler, z), title=f"generated {SUBJECT} after {result.steps} iterations")
+
+# %% [markdown]
+# Now the same DCGAN with your saturating `minimax_generator_loss` (the discriminator keeps your
+# `discriminator_loss`): same data, seed, initialisation, optimiser and number of iterations.
+
+# %%
+minimax_trainer, minimax_result = train_dcgan("01-dcgan-minimax", "minimax", minimax_generator_loss)
+runs = {"non-saturating": result.history, "minimax (saturating)": minimax_result.history}
+
+# %% [markdown]
+# The two runs side by side: the discriminator's mean probability on the fakes, $\sigma(D(G(z)))$ (the
+# position on section 2's plot), the norm of the gradient that reaches the generator's weights (log
+# scale) and each run's generator loss (two different losses: compare their shapes, not their values).
+# Then a sample grid of each run and its FID (assignment 05 explains it: the Frechet distance between
+# real and generated images in the feature space of the package's classifier; lower is better, and with
+# this few images it is biased upwards, so compare the two numbers, not with other tables).
+
+# %%
+display(plot_loss_comparison(runs, key="d_fake", title=r"mean $\sigma(D(G(z)))$ during training"))
+grad_figure = plot_loss_comparison(runs, key="g_grad_norm", title="norm of the generator's gradient (log scale)")
+grad_figure.axes[0].set_yscale("log")
+display(grad_figure)
+display(plot_loss_comparison(runs, key="g_loss", title="each run's generator loss"))
+
+# %%
+N_FID = budget.pick(full=1000, grader=64)
+try:
+    feature_net = load_feature_network(DATASET)  # the package's classifier of this data set
+except GanCourseError:
+    feature_net = load_feature_network("fashion-mnist")
+    print(f"no classifier of {DATASET} is shipped: FID in the Fashion-MNIST classifier's feature space")
+fid_real = data.sample(min(N_FID, len(data)), generator=torch.Generator().manual_seed(4))[0]
+grids = {}
+for name, run_trainer, run in (("non-saturating", trainer, result), ("minimax (saturating)", minimax_trainer, minimax_result)):
+    steps = run.history.steps
+    d_fake = np.array([np.nan if v is None else v for v in steps["d_fake"]], dtype=float)
+    g_norm = np.array([np.nan if v is None else v for v in steps["g_grad_norm"]], dtype=float)
+    quarter = max(1, len(d_fake) // 4)
+    fid = compute_fid(fid_real, generate(run_trainer.sampler, noise(N_FID, G.latent_dim, seed=5)),
+                      feature=feature_net, cache=False).value
+    grids[f"{name}: FID {fid:.1f}"] = generate(run_trainer.sampler, z)
+    print(f"{name:21s} mean sigma(D(G(z))): first quarter {np.nanmean(d_fake[:quarter]):.3f}, "
+          f"last quarter {np.nanmean(d_fake[-quarter:]):.3f};  median generator gradient norm "
+          f"{np.nanmedian(g_norm):.2e};  FID ({N_FID} images) {fid:.1f}")
+plot_grids_side_by_side(grids, columns=8, title=f"the same generator noise after {result.steps} iterations")
 
 # %% [markdown]
 # Your `discriminator_scores` on a fresh batch, with $D$ in evaluation mode (BatchNorm uses its running
