@@ -87,7 +87,7 @@ def test_a_bad_history_is_one_error_naming_the_fix(tmp_path, content, problem):
 def test_names_resolve_as_before_on_a_stored_result(name):
     """book/results/ keeps a run's small files under the run's names; RunDir reads them unchanged."""
     result = load_result(name, root=BOOK_RESULTS)
-    member = result.members()[0] if (result.path / "comparison.csv").is_file() else None
+    member = result.runs()[0] if (result.path / "comparison.csv").is_file() else None  # member or member/seed-<s>
     run = result.run(member)
     assert run.history == result.file("history.json", member) and run.config.is_file() and run.metrics.is_file()
     assert result.history(member) == json.loads(run.history.read_text())

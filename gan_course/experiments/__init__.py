@@ -9,6 +9,8 @@ https://arxiv.org/abs/1801.01401), and below the command line and the book.
 |-------------------|----------------------------------------------------------------------------|
 | ``evaluate``      | evaluate_run(run_dir): the full protocol of a run -> RUN_DIR/metrics.json  |
 | ``compare``       | comparisons (configs/compare-*.yaml): train or reuse, evaluate, tabulate   |
+| ``comparison_file`` | a comparison file read and checked: members, seeds, evaluation request   |
+| ``seeds``         | comparisons over seeds: a run per seed, mean and std over seeds            |
 | ``compare_plots`` | a comparison's figures: FID/KID/time bars, losses, class grids side by side |
 | ``tracking``      | does a loss track quality: Spearman's rho of w_estimate / d_loss with FID   |
 """

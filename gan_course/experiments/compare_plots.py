@@ -4,10 +4,17 @@
   cannot be expected below it at the same sample count; Heusel et al. 2017);
 - ``kid.png``: KID mean per member with its std over subsets as error bars (Binkowski et al. 2018);
 - ``time.png``: training seconds per member, labelled with s/epoch and the evaluation overhead;
+- ``class_acc.png`` (conditional members): the shipped classifier's accuracy on the generated
+  images per requested class;
 - ``losses.png``: D and G losses of every member overlaid (from each ``history.json``);
 - ``class_grids.png``: :data:`GRID_PER_CLASS` samples per class from every
   member's best checkpoint, side by side (a plain grid for unconditional members), from the same
   latents for every member.
+
+With seeds (:mod:`gan_course.experiments.seeds`) the rows are each member's summary over its
+seeds: every bar is the mean over seeds with the standard deviation over seeds as its error bar
+(KID's too: the spread between seeds, not KID's spread over subsets), titles say how many seeds,
+and the loss curves and sample grids come from each member's first seed.
 """
 
 from __future__ import annotations
@@ -29,11 +36,21 @@ def _values(rows: list[dict], key: str) -> dict:
     return {row["strategy"]: row[key] for row in rows if row.get(key) is not None}
 
 
-def _fid_figure(rows: list[dict], path: Path, title: str) -> Path | None:
-    values = _values(rows, "fid")
+def _bars(rows: list[dict], key: str, seeds: list[int] | None) -> tuple[dict, dict | None, str]:
+    """``(values, errors, note)`` of one score: the rows' ``key``, or with seeds its mean over
+    seeds with the std over seeds as errors (0 where one seed gives none)."""
+    if seeds is None:
+        return _values(rows, key), None, ""
+    values = _values(rows, f"{key}_mean")
+    stds = _values(rows, f"{key}_std")
+    return values, {name: stds.get(name, 0.0) for name in values}, f" (mean +- std over {len(seeds)} seeds)"
+
+
+def _fid_figure(rows: list[dict], path: Path, title: str, seeds: list[int] | None = None) -> Path | None:
+    values, errors, note = _bars(rows, "fid", seeds)
     if not values:
         return None
-    fig = plot_comparison_bars(values, ylabel="FID (lower is better)", title=f"{title}: FID")
+    fig = plot_comparison_bars(values, errors=errors, ylabel="FID (lower is better)", title=f"{title}: FID{note}")
     floors = [row.get("fid_floor") for row in rows if row["strategy"] in values]
     if any(f is not None for f in floors):
         ax = fig.axes[0]
@@ -44,26 +61,41 @@ def _fid_figure(rows: list[dict], path: Path, title: str) -> Path | None:
     return save_figure(fig, path)
 
 
-def _kid_figure(rows: list[dict], path: Path, title: str) -> Path | None:
+def _kid_figure(rows: list[dict], path: Path, title: str, seeds: list[int] | None = None) -> Path | None:
     values = _values(rows, "kid_mean")
     if not values:
         return None
     errors = {name: (_values(rows, "kid_std").get(name) or 0.0) for name in values}
+    over = f"over {len(seeds)} seeds" if seeds is not None else "over subsets"
     return save_figure(plot_comparison_bars(values, errors=errors, ylabel="KID (lower is better)",
-                                            title=f"{title}: KID (mean +- std over subsets)", fmt="{:.4f}"), path)
+                                            title=f"{title}: KID (mean +- std {over})", fmt="{:.4f}"), path)
 
 
-def _time_figure(rows: list[dict], path: Path, title: str) -> Path | None:
-    values = _values(rows, "train_time_s")
+def _class_acc_figure(rows: list[dict], path: Path, title: str, seeds: list[int] | None = None) -> Path | None:
+    values, errors, note = _bars(rows, "class_acc", seeds)
+    if not values:  # no conditional member
+        return None
+    fig = plot_comparison_bars(values, errors=errors, ylabel="class accuracy (higher is better)",
+                               title=f"{title}: class accuracy{note}", fmt="{:.1%}")
+    fig.axes[0].set_ylim(0, 1.15)
+    return save_figure(fig, path)
+
+
+def _time_figure(rows: list[dict], path: Path, title: str, seeds: list[int] | None = None) -> Path | None:
+    values, errors, note = _bars(rows, "train_time_s", seeds)
     if not values:
         return None
-    fig = plot_comparison_bars(values, ylabel="training time (s)", title=f"{title}: training time", fmt="{:.3g} s")
+    fig = plot_comparison_bars(values, errors=errors, ylabel="training time (s)", title=f"{title}: training time{note}",
+                               fmt="{:.3g} s")
     ax = fig.axes[0]
     notes = []
+    suffix = "_mean" if seeds is not None else ""
     for row in rows:
         if row["strategy"] in values:
-            per_epoch = f"{row['s_per_epoch']:.1f} s/epoch" if row.get("s_per_epoch") is not None else ""
-            overhead = (f"eval {100 * row['eval_overhead']:.1f} %" if row.get("eval_overhead") is not None else "")
+            per_epoch = (f"{row[f's_per_epoch{suffix}']:.1f} s/epoch"
+                         if row.get(f"s_per_epoch{suffix}") is not None else "")
+            overhead = (f"eval {100 * row[f'eval_overhead{suffix}']:.1f} %"
+                        if row.get(f"eval_overhead{suffix}") is not None else "")
             notes.append("\n".join(t for t in (row["strategy"], per_epoch, overhead) if t))
     ax.set_xticks(range(len(notes)), notes)
     return save_figure(fig, path)
@@ -86,20 +118,26 @@ def _grid_images(run_dir: Path) -> tuple[torch.Tensor, list[str] | None]:
     return generate(generator, z, labels), names
 
 
-def write_comparison_plots(out_dir: Path, rows: list[dict], run_dirs: dict, *, title: str) -> list[Path]:
-    """Draw every figure of a comparison into ``out_dir``; returns the paths written."""
+def write_comparison_plots(out_dir: Path, rows: list[dict], run_dirs: dict, *, title: str,
+                           seeds: list[int] | None = None) -> list[Path]:
+    """Draw every figure of a comparison into ``out_dir``; returns the paths written.
+
+    rows: the comparison's rows (with ``seeds``: the summaries over seeds); run_dirs: member ->
+    the run whose losses and samples are drawn (with seeds: the member's first seed)."""
+    first = f" (seed {seeds[0]})" if seeds is not None else ""
     written = [
-        _fid_figure(rows, out_dir / "fid.png", title),
-        _kid_figure(rows, out_dir / "kid.png", title),
-        _time_figure(rows, out_dir / "time.png", title),
+        _fid_figure(rows, out_dir / "fid.png", title, seeds),
+        _kid_figure(rows, out_dir / "kid.png", title, seeds),
+        _time_figure(rows, out_dir / "time.png", title, seeds),
+        _class_acc_figure(rows, out_dir / "class_acc.png", title, seeds),
         plot_loss_panels({m: RunDir(d).history for m, d in run_dirs.items()}, path=out_dir / "losses.png",
-                         title=f"{title}: losses") and out_dir / "losses.png",
+                         title=f"{title}: losses{first}") and out_dir / "losses.png",
     ]
     panels, labels = {}, None
     for index, (member, run_dir) in enumerate(run_dirs.items()):
         panels[member], names = _grid_images(run_dir)
         labels = names if index == 0 else labels  # the first grid's rows carry the class names
     plot_grids_side_by_side(panels, columns=GRID_PER_CLASS, row_labels=labels, path=out_dir / "class_grids.png",
-                            title=f"{title}: samples per class (best checkpoints)")
+                            title=f"{title}: samples per class (best checkpoints{first})")
     written.append(out_dir / "class_grids.png")
     return [p for p in written if p is not None]

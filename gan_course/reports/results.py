@@ -13,7 +13,10 @@ Layout of one stored run (every file optional except ``history.json``)::
     plots/*.png  samples/epoch_XXXX.png (a selection)  samples/interpolation_*.png
 
 A stored comparison adds ``comparison.csv``, ``comparison.json``, its figures, one stored run
-per member in ``<member>/``, and ``run.json`` (:mod:`gan_course.reports.provenance`).
+per member in ``<member>/``, and ``run.json`` (:mod:`gan_course.reports.provenance`). A
+comparison over several seeds (:mod:`gan_course.experiments.seeds`) also has
+``comparison_seeds.csv`` and stores one run per member and seed in ``<member>/seed-<s>/``;
+its ``comparison.csv`` holds each member's mean and std over seeds.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ import yaml
 from .. import paths
 from ..atomic import copy_atomic, write_text_atomic
 from ..errors import ResultError
+from ..experiments.seeds import SEEDS_CSV, seed_run_name
 from ..run_dir import (CHECKPOINT_DIR, CONFIG_FILE, HISTORY_CSV, HISTORY_FILE, METRICS_FILE, TENSORBOARD_DIR, RunDir,
                        read_history)
 from .provenance import read_run_record
 
 RUN_FILES = (CONFIG_FILE, HISTORY_FILE, HISTORY_CSV, METRICS_FILE)  # history_steps.csv: in history.json
 COMPARISON_FILES = ("comparison.csv", "comparison.json")
+OPTIONAL_COMPARISON_FILES = (SEEDS_CSV,)  # only a comparison over seeds has them
 NEVER_COPIED = (CHECKPOINT_DIR, TENSORBOARD_DIR)  # large or binary: not results
 
 
@@ -98,8 +103,9 @@ def _select_grids(grids: dict[int, Path], which: str | int) -> dict[int, Path]:
 
 def collect_comparison(out_dir: str | os.PathLike, dest: str | os.PathLike, *,
                        grids: str | int | dict[str, str | int] = "last") -> list[Path]:
-    """Copy a ``gan-course compare`` output (table, JSON, figures) and each member's small
-    artefacts (into ``dest/<member>/``, see :func:`collect_run`); returns the files written.
+    """Copy a ``gan-course compare`` output (tables, JSON, figures) and each run's small
+    artefacts (into ``dest/<member>/``, or ``dest/<member>/seed-<s>/`` for a comparison over
+    seeds; see :func:`collect_run`); returns the files written.
 
     grids: as in :func:`collect_run`, or a mapping member -> that value ("last" for members
     it does not name)."""
@@ -107,12 +113,15 @@ def collect_comparison(out_dir: str | os.PathLike, dest: str | os.PathLike, *,
     if not (out_dir / "comparison.json").is_file():
         raise ResultError(f"{out_dir} holds no comparison.json; run gan-course compare first or check the path")
     written = [_copy(out_dir / name, dest / name) for name in COMPARISON_FILES]
+    written += [_copy(out_dir / name, dest / name) for name in OPTIONAL_COMPARISON_FILES if (out_dir / name).is_file()]
     written += [_copy(p, dest / p.name) for p in sorted(out_dir.glob("*.png"))]
     comparison = json.loads((out_dir / "comparison.json").read_text(encoding="utf-8"))
-    for row in comparison["rows"]:
+    seeded = comparison.get("seeds") is not None
+    for row in comparison["seed_rows"] if seeded else comparison["rows"]:
         member = row["strategy"]
         which = grids.get(member, "last") if isinstance(grids, dict) else grids
-        written += collect_run(out_dir / row["run_dir"], dest / member, grids=which)  # relative to out_dir
+        stored = dest / member / seed_run_name(row["seed"]) if seeded else dest / member
+        written += collect_run(out_dir / row["run_dir"], stored, grids=which)  # run_dir: relative to out_dir
     return written
 
 
@@ -185,6 +194,32 @@ class StoredResult:
     def members(self) -> list[str]:
         """Member names of a stored comparison, in the table's order."""
         return [row["strategy"] for row in self.comparison()]
+
+    def seeds(self) -> list[int] | None:
+        """The training seeds of a stored comparison over seeds; None for one run per member."""
+        return self.json("comparison.json").get("seeds")
+
+    def require_seeds(self, minimum: int = 2) -> list[int]:
+        """The seeds of a comparison over seeds; ResultError naming the fix when the stored
+        result has none (one run per member) or fewer than ``minimum``."""
+        seeds = self.seeds()
+        if seeds is None or len(seeds) < minimum:
+            found = "no seeds (one run per member)" if seeds is None else f"only seeds {seeds}"
+            raise ResultError(f"the stored result {self.name!r} has {found}, but a ranking over seeds needs at least "
+                              f"{minimum}; re-create it with `book/reproduce.py --only {self.name}` from a comparison "
+                              "file with 'seeds: [0, 1, 2]'")
+        return seeds
+
+    def seed_rows(self) -> list[dict[str, Any]]:
+        """The rows of ``comparison_seeds.csv`` (one per member and seed), numbers parsed."""
+        return read_csv_rows(self.file(SEEDS_CSV))
+
+    def runs(self) -> list[str]:
+        """Every stored run of a comparison, relative to it: ``<member>``, or ``<member>/seed-<s>``
+        for a comparison over seeds (pass one as ``member`` to :meth:`history`, :meth:`config` ...)."""
+        if self.seeds() is None:
+            return self.members()
+        return [f"{row['strategy']}/{seed_run_name(row['seed'])}" for row in self.seed_rows()]
 
     def grids(self, member: str | None = None) -> dict[int, Path]:
         """``{epoch: path}`` of the stored per-epoch sample grids."""

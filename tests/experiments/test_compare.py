@@ -24,7 +24,8 @@ members:
   hinge: cgan-fashion-hinge
   dcgan: {config: dcgan-fashion, lr_g: 1.0e-4}
 """
-ARTEFACTS = ("comparison.csv", "comparison.json", "fid.png", "kid.png", "time.png", "losses.png", "class_grids.png")
+ARTEFACTS = ("comparison.csv", "comparison.json", "fid.png", "kid.png", "time.png", "class_acc.png", "losses.png",
+             "class_grids.png")
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_compare_end_to_end_writes_every_artefact_and_reuses_finished_runs(tiny_
     result = compare(tiny_comparison, out=out, log=lines.append)
     for name in ARTEFACTS:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
-    for name in ("fid.png", "kid.png", "time.png", "losses.png", "class_grids.png"):
+    for name in ARTEFACTS[2:]:
         assert imread(out / name).ndim == 3
     header, rows = read_csv(out / "comparison.csv")
     assert tuple(header) == CSV_COLUMNS + PROTOCOL_COLUMNS
@@ -66,7 +67,14 @@ def test_compare_end_to_end_writes_every_artefact_and_reuses_finished_runs(tiny_
             "fashion-mnist-classifier", "100", "100", "test")
         assert row["trained"] == "True"
         assert float(row["fid"]) > float(row["fid_floor"]) > 0
+        assert row["run_dir"] == row["strategy"]  # the layout without seeds: <out>/<member>/
+    hinge, dcgan = rows  # class accuracy: the conditional member's, none for the unconditional one
+    hinge_metrics = json.loads((out / "hinge" / "metrics.json").read_text())
+    assert float(hinge["class_acc"]) == hinge_metrics["metrics"]["class_accuracy"]
+    assert 0 <= float(hinge["class_acc"]) <= 1 and dcgan["class_acc"] == ""
+    assert not (out / "comparison_seeds.csv").exists() and not list(out.glob("*/seed-*"))
     stored = json.loads((out / "comparison.json").read_text())
+    assert "seeds" not in stored and "seed_rows" not in stored
     assert stored["rows"] == result["rows"] and stored["columns"] == list(CSV_COLUMNS + PROTOCOL_COLUMNS)
     assert stored["members"]["hinge"]["protocols"]["fid"]["n_fake"] == 100
     assert any(line.startswith("[1/2] hinge: training") for line in lines)

@@ -106,3 +106,41 @@ def test_a_stored_config_records_no_absolute_path_of_the_machine(tmp_path):
     (run / "config.yaml").write_text(f"name: r\nout_dir: {tmp_path / 'somewhere' / 'runs'}\nseed: 0\n")
     collect_run(run, tmp_path / "results" / "r")
     assert (tmp_path / "results" / "r" / "config.yaml").read_text() == "name: r\nout_dir: runs\nseed: 0\n"
+
+
+def test_collect_comparison_over_seeds_stores_every_seed_run_and_both_tables(tmp_path):
+    """Does a comparison over seeds keep its per-seed table and one stored run per member and
+    seed (member/seed-<s>/), recorded relative to the result, and read back in that layout?"""
+    out = tmp_path / "compare"
+    seed_rows = [{"strategy": m, "seed": s, "run_dir": f"{m}/seed-{s}"} for m in ("bce", "hinge") for s in (0, 1)]
+    for row in seed_rows:
+        fake_run(out / row["run_dir"], epochs=3)
+    (out / "comparison.json").write_text(json.dumps({
+        "seeds": [0, 1], "rows": [{"strategy": m, "run_dir": m} for m in ("bce", "hinge")], "seed_rows": seed_rows}))
+    (out / "comparison.csv").write_text("strategy,n_seeds,fid_mean,fid_std,run_dir\nbce,2,40.5,1.5,bce\n"
+                                        "hinge,2,30.0,2.0,hinge\n")
+    (out / "comparison_seeds.csv").write_text("strategy,seed,fid,run_dir\n" + "".join(
+        f"{r['strategy']},{r['seed']},{10 + r['seed']},{r['run_dir']}\n" for r in seed_rows))
+    collect_comparison(out, tmp_path / "results" / "cmp", grids={"bce": "all"})
+    stored = load_result("cmp", root=tmp_path / "results")
+    assert stored.seeds() == stored.require_seeds() == [0, 1]
+    assert stored.members() == ["bce", "hinge"]
+    assert stored.runs() == ["bce/seed-0", "bce/seed-1", "hinge/seed-0", "hinge/seed-1"]
+    assert [(r["strategy"], r["seed"], r["fid"]) for r in stored.seed_rows()] == [
+        ("bce", 0, 10), ("bce", 1, 11), ("hinge", 0, 10), ("hinge", 1, 11)]
+    assert list(stored.grids("bce/seed-1")) == [1, 2, 3] and list(stored.grids("hinge/seed-0")) == [3]
+    assert stored.metrics("hinge/seed-1") == {"metrics": {"fid": 12.5}}
+    assert not (tmp_path / "results" / "cmp" / "bce" / "history.json").exists()
+    assert not any("checkpoints" in n for n in names(tmp_path / "results"))
+
+
+def test_a_stored_comparison_without_seeds_fails_loudly_where_seeds_are_required(tmp_path):
+    out = tmp_path / "compare"
+    fake_run(out / "bce")
+    (out / "comparison.json").write_text(json.dumps({"rows": [{"strategy": "bce", "run_dir": "bce"}]}))
+    (out / "comparison.csv").write_text("strategy,fid\nbce,1\n")
+    collect_comparison(out, tmp_path / "results" / "cmp")
+    stored = load_result("cmp", root=tmp_path / "results")
+    assert stored.seeds() is None and stored.runs() == ["bce"]
+    with pytest.raises(ResultError, match=r"'cmp' has no seeds \(one run per member\).*reproduce.py --only cmp"):
+        stored.require_seeds()
