@@ -4,8 +4,12 @@ Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training",
 https://arxiv.org/abs/1806.04498: sampling from a running average of the generator's
 parameters damps the oscillations of adversarial training and usually improves samples.
 
-After every generator step: ``ema = decay * ema + (1 - decay) * theta`` for each parameter;
-buffers (BatchNorm running statistics) are copied as they are. The averaged copy
+After every generator step: ``ema = decay_t * ema + (1 - decay_t) * theta`` for each parameter;
+buffers (BatchNorm running statistics) are copied as they are. With ``warmup`` the decay ramps up
+as in TensorFlow's ``tf.train.ExponentialMovingAverage(num_updates=...)``:
+``decay_t = min(decay, (1 + t) / (warmup + t))`` after ``t`` earlier updates, so the average
+forgets the untrained initial weights quickly instead of carrying them for ~1 / (1 - decay)
+steps (at decay 0.999 the initialisation still weighs 7 % after 2,600 updates without it). The averaged copy
 (:attr:`EMA.module`) is used for samples, metrics and ``load_generator`` when enabled.
 """
 
@@ -17,6 +21,7 @@ import torch
 from torch import nn
 
 EMA_DECAY = 0.999  # Yazici et al. 2019 (section 4: beta = 0.999)
+EMA_WARMUP = 10  # TensorFlow's ExponentialMovingAverage ramp: decay_t = min(decay, (1 + t) / (10 + t))
 
 
 class EMA:
@@ -26,10 +31,13 @@ class EMA:
     The copy starts equal to ``model``, is kept in eval mode and never receives gradients.
     """
 
-    def __init__(self, model: nn.Module, decay: float = EMA_DECAY):
+    def __init__(self, model: nn.Module, decay: float = EMA_DECAY, *, warmup: int | None = None):
         if not 0.0 <= decay < 1.0:
             raise ValueError(f"EMA decay must be in [0, 1), got {decay}")
+        if warmup is not None and warmup < 1:
+            raise ValueError(f"EMA warmup must be a positive number of updates, got {warmup}; use None for no ramp")
         self.decay = float(decay)
+        self.warmup = warmup
         self.module = copy.deepcopy(model).eval()
         self.module.requires_grad_(False)
         self.updates = 0
@@ -37,11 +45,18 @@ class EMA:
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
         """One averaging step towards ``model``'s current parameters; buffers are copied."""
+        decay = self.current_decay()
         for ema_param, param in zip(self.module.parameters(), model.parameters()):
-            ema_param.lerp_(param, 1.0 - self.decay)  # ema += (1 - decay) * (param - ema)
+            ema_param.lerp_(param, 1.0 - decay)  # ema += (1 - decay) * (param - ema)
         for ema_buffer, buffer in zip(self.module.buffers(), model.buffers()):
             ema_buffer.copy_(buffer)
         self.updates += 1
+
+    def current_decay(self) -> float:
+        """The decay of the next update: ``decay``, or the warm-up ramp's smaller value early on."""
+        if self.warmup is None:
+            return self.decay
+        return min(self.decay, (1.0 + self.updates) / (self.warmup + self.updates))
 
     def state_dict(self) -> dict:
         """The averaged weights and bookkeeping, for checkpoints."""

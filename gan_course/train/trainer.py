@@ -48,7 +48,7 @@ from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalt
 from ..run_dir import RunDir
 from .assembly import cpu_threads, load_training_data, make_optimizer, model_arguments, pick_device
 from .config import TrainConfig, resolve
-from .ema import EMA
+from .ema import EMA, EMA_WARMUP
 from .epoch_metric import EpochMetric
 from .history import History
 from .run_writer import RunDirWriter
@@ -123,7 +123,7 @@ class Trainer:
         self.sched_g, self.sched_d = (make_scheduler(opt, kind=c.lr_schedule, total_steps=c.epochs,
                                                      milestones=c.lr_milestones, gamma=c.lr_gamma)
                                       for opt in (self.opt_g, self.opt_d))
-        self.ema = EMA(self.G, c.ema_decay) if c.ema_decay is not None else None
+        self.ema = EMA(self.G, c.ema_decay, warmup=EMA_WARMUP) if c.ema_decay is not None else None
         self.data_rng = torch.Generator().manual_seed(c.seed)
         self.noise_rng = torch.Generator(device=self.device).manual_seed(c.seed + NOISE_SEED_OFFSET)
         self.metric = EpochMetric(data, self.G.latent_dim, self.device)

@@ -66,3 +66,24 @@ def test_ema_state_dict_round_trip():
 def test_invalid_decay_is_refused():
     with pytest.raises(ValueError, match="decay"):
         EMA(Toy(), 1.0)
+
+
+def test_ema_warmup_follows_the_ramp_then_the_decay():
+    """decay_t = min(decay, (1 + t) / (warmup + t)): 0.1, 2/11, 3/12, ... until it reaches decay."""
+    model, decay, warmup = Toy(), 0.5, 10
+    ema = EMA(model, decay, warmup=warmup)
+    expected = model.weight.detach().clone()
+    for t, target in enumerate([torch.tensor([3.0, 0.0]), torch.tensor([-1.0, 4.0])] * 10):
+        assert ema.current_decay() == pytest.approx(min(decay, (1 + t) / (warmup + t)))
+        with torch.no_grad():
+            model.weight.copy_(target)
+        ema.update(model)
+        d = min(decay, (1 + t) / (warmup + t))
+        expected = d * expected + (1 - d) * target
+    assert ema.current_decay() == decay  # (1 + 20) / 30 > 0.5
+    assert torch.allclose(ema.module.weight, expected, atol=1e-6)
+
+
+def test_ema_warmup_must_be_positive():
+    with pytest.raises(ValueError, match="warmup"):
+        EMA(Toy(), 0.9, warmup=0)
