@@ -41,19 +41,21 @@ from torch import nn
 import time
 from dataclasses import replace
 
-from IPython.display import display
+from IPython.display import Markdown, display
 
 from gan_course import budget
 from gan_course.data import load_dataset, synthetic_like
 from gan_course.errors import DatasetNotFoundError
-from gan_course.experiments.tracking import rank_correlation
+from gan_course.experiments.tracking import MIN_PAIRS, Tracking, rank_correlation
 from gan_course.losses import CLIP_VALUE, get_loss
-from gan_course.metrics import compute_fid, energy_distance, load_feature_network
-from gan_course.models import DCGANDiscriminator, MLPDiscriminator, MLPGenerator, build_models
+from gan_course.metrics import compute_fid, energy_distance, load_feature_network, real_stats
+from gan_course.models import DCGAN_WIDTH, DCGANDiscriminator, MLPDiscriminator, MLPGenerator, build_models
 from gan_course.plotting import (image_grid, plot_comparison_bars, plot_critic_heatmap, plot_loss_comparison,
-                                 plot_scatter)
+                                 plot_scatter, plot_tracking)
+from gan_course.reports import markdown_table
 from gan_course.sampling import generate, noise
-from gan_course.train import TrainConfig, train
+from gan_course.train import EMA, Trainer, TrainConfig, load_config, resolve, train
+from gan_course.train.assembly import make_optimizer
 from gan_course.train.config import WGAN_GP_BETAS, WGAN_GP_LR, WGAN_LR
 
 THREADS = budget.pick(full=torch.get_num_threads(), grader=1)  # for the convolutional models of section 5
@@ -457,7 +459,7 @@ check("04_wgan_sngan", "add_spectral_norm", globals())
 torch.set_num_threads(1)  # tiny MLPs: one thread is faster than several
 ring = load_dataset("ring", n_points=budget.pick(full=10000, grader=1024))
 RING_ITERATIONS = budget.pick(full=2000, grader=10)  # raise it to watch the WGANs converge
-QUALITY_EVERY = budget.pick(full=100, grader=5)
+QUALITY_EVERY = budget.pick(full=100, grader=5)  # iterations; a multiple of N_CRITIC (5) for the WGANs
 LOG_EVERY = budget.pick(full=10, grader=1)  # the trainer logs (and calls back) every LOG_EVERY steps
 RUN_FILES = budget.pick(full={}, grader={"tensorboard": False, "plots": False})  # the grader throws its runs away
 real_points = ring.sample(1000, generator=torch.Generator().manual_seed(1))[0]  # (1000, 2)
@@ -476,18 +478,40 @@ def ring_models(spectral=False):
 
 
 class QualityEvery:
-    """A trainer callback: logs the discriminator's loss at each logged step and quality(G) every `every` steps."""
+    """A trainer callback: logs the discriminator's loss at each logged step, and quality(G) at the start, every
+    `every` generator updates and at the end, with the iteration, the generator updates and the training seconds so
+    far (the seconds quality() takes are not training). G is the trainer's sampler: its EMA copy when the recipe
+    keeps one. With `seconds`, it stops the run once that much training time has passed."""
 
-    def __init__(self, G, quality, every):
-        self.G, self.quality, self.every = G, quality, every
-        self.log, self.checks = {"step": [], "d_loss": []}, {"step": [], "quality": []}
+    def __init__(self, quality, every, seconds=None):
+        self.quality, self.every, self.seconds = quality, every, seconds
+        self.log, self.checks = {"step": [], "d_loss": []}, {"step": [], "updates": [], "time": [], "quality": []}
+        self.measuring = 0.0  # seconds spent in quality() inside the training clock
+
+    def measure(self, trainer, step, seconds):
+        """Append one checkpoint; returns the seconds it took."""
+        start = time.perf_counter()
+        values = (step, step // trainer.config.n_critic, seconds, self.quality(trainer.sampler))
+        for key, value in zip(self.checks, values):
+            self.checks[key].append(value)
+        return time.perf_counter() - start
+
+    def on_fit_start(self, trainer):
+        self.measure(trainer, 0, 0.0)
 
     def on_step_end(self, trainer, record):
         self.log["step"].append(record["step"])
         self.log["d_loss"].append(record["d_loss"])
-        if record["step"] % self.every == 0:
-            self.checks["step"].append(record["step"])
-            self.checks["quality"].append(self.quality(self.G))
+        seconds = record["time"] - self.measuring  # the trainer's clock, without the measurements
+        updates = record["step"] // trainer.config.n_critic
+        if updates > self.checks["updates"][-1] and updates % self.every == 0:
+            self.measuring += self.measure(trainer, record["step"], seconds)
+        if self.seconds is not None and seconds >= self.seconds:
+            trainer.request_stop()
+
+    def on_fit_end(self, trainer):
+        if trainer.step // trainer.config.n_critic > self.checks["updates"][-1]:
+            self.measure(trainer, trainer.step, trainer.elapsed - self.measuring)
 
 # %% [markdown]
 # **The WGAN loop, with your `critic_step`.** Algorithm 1 of Arjovsky et al. (with `clip_value`)
@@ -500,26 +524,48 @@ class QualityEvery:
 N_CRITIC = 5  # critic steps per generator step (Arjovsky et al. 2017; Gulrajani et al. 2017, algorithm 1)
 
 
-def train_wgan(G, critic, data, *, opt_g, opt_c, iterations, penalty=None, clip_value=None, batch_size=256,
-               quality=None, quality_every=1, seed=0):
-    """n_critic critic steps (yours) per generator step. Returns the per-iteration log
-    {"step", "w_estimate"} and quality(G) every `quality_every` iterations {"step", "quality"}."""
+def train_wgan(G, critic, data, *, opt_g, opt_c, n_critic=N_CRITIC, iterations=None, seconds=None, penalty=None,
+               clip_value=None, batch_size=256, ema=None, quality=None, quality_every=1, seed=0):
+    """n_critic critic steps (yours) per generator step, for `iterations` iterations or `seconds` of training,
+    whichever comes first. Returns the per-iteration log {"step", "w_estimate"} and quality(G) at the start, every
+    `quality_every` generator updates and at the end, {"step", "updates", "time", "quality"}: the iteration, the
+    generator updates and the training seconds so far (quality's own seconds are not training). With an `ema`
+    (gan_course.train.EMA), it is updated after every generator step and quality measures its copy."""
+    if iterations is None and seconds is None:
+        raise ValueError("give train_wgan a budget: iterations=..., seconds=... or both")
     rng = torch.Generator().manual_seed(seed)
-    log, checks = {"step": [], "w_estimate": []}, {"step": [], "quality": []}
-    for step in range(1, iterations + 1):
+    sampler = G if ema is None else ema.module
+    log, checks = {"step": [], "w_estimate": []}, {"step": [], "updates": [], "time": [], "quality": []}
+    step = updates = 0
+    trained = 0.0  # training seconds so far
+
+    def check():
+        if quality is not None:
+            for key, value in zip(checks, (step, updates, trained, quality(sampler))):
+                checks[key].append(value)
+
+    check()
+    while (iterations is None or step < iterations) and (seconds is None or trained < seconds):
+        start = time.perf_counter()
         real = data.sample(batch_size, generator=rng)[0]  # (B, ...)
         z = torch.randn(batch_size, G.latent_dim, generator=rng)  # (B, latent_dim)
         w = critic_step(critic, G, opt_c, real, z, penalty=penalty, clip_value=clip_value)  # yours
-        if step % N_CRITIC == 0:
+        step += 1
+        if step % n_critic == 0:
             opt_g.zero_grad()
             g_loss = wasserstein_generator_loss(critic(G(torch.randn(batch_size, G.latent_dim, generator=rng))))
             g_loss.backward()  # also fills the critic's .grad: critic_step clears it
             opt_g.step()
+            updates += 1
+            if ema is not None:
+                ema.update(G)
+        trained += time.perf_counter() - start
         log["step"].append(step)
         log["w_estimate"].append(w)
-        if quality is not None and step % quality_every == 0:
-            checks["step"].append(step)
-            checks["quality"].append(quality(G))
+        if step % n_critic == 0 and updates % quality_every == 0:
+            check()
+    if quality is not None and checks["updates"][-1] < updates:
+        check()
     return log, checks
 
 # %%
@@ -530,7 +576,7 @@ for name in ("GAN", "WGAN", "WGAN-GP", "SNGAN"):
     G, D = ring_models(spectral=name == "SNGAN")
     start = time.perf_counter()
     if name in ("GAN", "SNGAN"):  # the package's trainer
-        tracker = QualityEvery(G, ring_quality, QUALITY_EVERY)
+        tracker = QualityEvery(ring_quality, QUALITY_EVERY)
         config = TrainConfig(name=f"04-ring-{name.lower()}", model="mlp", dataset="ring", seed=0, batch_size=256,
                              strategy="gan" if name == "GAN" else "hinge", epochs=1000, max_steps=RING_ITERATIONS,
                              log_every=LOG_EVERY, sample_every=1000, **RUN_FILES)
@@ -541,12 +587,12 @@ for name in ("GAN", "WGAN", "WGAN-GP", "SNGAN"):
         ring_logs[name], ring_quality_logs[name] = train_wgan(
             G, D, ring, opt_g=torch.optim.RMSprop(G.parameters(), lr=WGAN_LR),
             opt_c=torch.optim.RMSprop(D.parameters(), lr=WGAN_LR), iterations=RING_ITERATIONS,
-            clip_value=CLIP_VALUE, quality=ring_quality, quality_every=QUALITY_EVERY)
+            clip_value=CLIP_VALUE, quality=ring_quality, quality_every=QUALITY_EVERY // N_CRITIC)
     else:  # gradient penalty, Adam (Gulrajani et al.)
         ring_logs[name], ring_quality_logs[name] = train_wgan(
             G, D, ring, opt_g=torch.optim.Adam(G.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS),
             opt_c=torch.optim.Adam(D.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS), iterations=RING_ITERATIONS,
-            penalty=gradient_penalty, quality=ring_quality, quality_every=QUALITY_EVERY)
+            penalty=gradient_penalty, quality=ring_quality, quality_every=QUALITY_EVERY // N_CRITIC)
     ring_times[name] = time.perf_counter() - start
     ring_models_trained[name] = (G, D)
     print(f"{name:8s} {RING_ITERATIONS:5d} iterations in {ring_times[name]:6.1f} s, "
@@ -586,102 +632,164 @@ plot_comparison_bars({name: ring_quality(G) for name, (G, _) in ring_models_trai
                      title="final energy distance to the ring (lower is better)")
 
 # %% [markdown]
-# ## 5. The same three on images
+# ## 5. The four objectives on images
 #
-# Fashion-MNIST (Xiao et al. 2017), 28x28, where it is on the machine (tiny synthetic images
-# otherwise; the next cell prints which it loaded): the DCGAN generator throughout; the DCGAN
-# discriminator with BatchNorm for the GAN, a critic with layer norm instead of BatchNorm for WGAN-GP
-# (a per-sample penalty must not mix the samples of a batch) trained by **your** `critic_step` loop,
-# and a discriminator without normalisation plus **your** spectral norm for SNGAN. Every
-# `FID_EVERY` iterations each run is scored with FID (assignment 05 explains it) in the feature space
-# of the package's Fashion-MNIST classifier: lower is better.
+# Fashion-MNIST (Xiao et al. 2017), 28x28, where it is on the machine (tiny synthetic images otherwise; the next
+# cell prints which it loaded). Each run follows its **shipped recipe**, read by name with
+# `load_config` (`gan_course/configs/<recipe>.yaml`): architecture, width, optimiser, learning rates, betas,
+# $n_\text{critic}$, batch size and EMA; the cell prints them. Your code does the parts each objective is about:
+#
+# | run | recipe | Lipschitz constraint | trained by |
+# |---|---|---|---|
+# | GAN | `dcgan-fashion` | none | the package's trainer |
+# | WGAN | `wgan-clip-fashion` (Arjovsky et al., algorithm 1, unchanged) | your `clip_weights`, $c = 0.01$ | **your `critic_step`** loop, `train_wgan` |
+# | WGAN-GP | `wgan-gp-fashion` (a layer-norm critic: a per-sample penalty must not mix the samples of a batch) | your `gradient_penalty` | **your `critic_step`** loop, `train_wgan` |
+# | SNGAN | `sngan-fashion` | your `add_spectral_norm` on an unnormalised discriminator | the package's trainer, your hinge losses |
+#
+# Every run gets the **same training time**, `IMAGE_SECONDS` (measuring FID is not counted), so you can compare
+# them two ways: at an **equal number of generator updates** (what one update of $G$ is worth under each
+# objective) and at an **equal wall time** (what the same CPU time buys: a WGAN pays $n_\text{critic}$ critic
+# steps for every generator update). FID (assignment 05 explains it; lower is better), in the feature space of the
+# package's Fashion-MNIST classifier, is measured at the start, every `FID_EVERY` generator updates (the same grid
+# for the four runs) and at the end.
 
 # %%
+IMAGE_RECIPES = {"GAN": "dcgan-fashion", "WGAN": "wgan-clip-fashion", "WGAN-GP": "wgan-gp-fashion",
+                 "SNGAN": "sngan-fashion"}
 try:
     images = load_dataset("fashion-mnist", max_items=budget.pick(full=30000, grader=256))
 except DatasetNotFoundError as error:
     print(f"Fashion-MNIST is not available here ({str(error)[:120]}...): using synthetic images")
     images = synthetic_like("fashion-mnist", n=256)
 print("training on", images)
-WIDTH = budget.pick(full=32, grader=8)
-IMAGE_ITERATIONS = budget.pick(full=700, grader=3)  # 10 minutes on 2 cores for the whole notebook
-FID_EVERY = budget.pick(full=100, grader=3)
-N_FID = budget.pick(full=1000, grader=64)
+IMAGE_SECONDS = budget.pick(full=75, grader=2)  # training seconds of every run
+FID_EVERY = budget.pick(full=25, grader=2)  # generator updates between FID checkpoints, shared by the runs
+N_FID = budget.pick(full=500, grader=64)  # generated (and real) images per FID
+BATCH = budget.pick(full={}, grader={"batch_size": 16})  # the grader shrinks the batches; else the recipe's
+recipes = {name: resolve(load_config(recipe, **BATCH)) for name, recipe in IMAGE_RECIPES.items()}
+display(Markdown(markdown_table([{"run": name, "recipe": IMAGE_RECIPES[name], **{key: getattr(r, key) for key in (
+    "model", "loss", "regularizer", "n_critic", "optimizer", "lr_d", "lr_g", "betas", "batch_size", "lr_schedule")},
+    "width": r.width or DCGAN_WIDTH, "ema_decay": r.ema_decay or "none"} for name, r in recipes.items()], {
+    "run": "", "recipe": "recipe", "model": "model", "width": "width", "loss": "loss", "regularizer": "constraint",
+    "n_critic": "D steps per G step", "optimizer": "optimiser", "lr_d": "lr D", "lr_g": "lr G", "betas": "betas",
+    "batch_size": "batch", "ema_decay": "EMA", "lr_schedule": "schedule"}, {"lr_d": "g", "lr_g": "g"})))
 torch.set_num_threads(THREADS)
 feature_net = load_feature_network("fashion-mnist")
-fid_real = images.sample(min(N_FID, len(images)), generator=torch.Generator().manual_seed(4))[0]
+fid_real = real_stats(images, n=min(N_FID, len(images)), feature=feature_net, seed=4, cache=False)  # computed once
 
 
 def fid(G):
-    """FID of N_FID images of G against N_FID real images, in the classifier's feature space."""
-    return compute_fid(fid_real, generate(G, noise(N_FID, G.latent_dim, seed=5)), feature=feature_net, cache=False).value
+    """FID of N_FID images of G against the fixed real statistics, in the classifier's feature space."""
+    return compute_fid(fid_real, generate(G, noise(N_FID, G.latent_dim, seed=5)), feature=feature_net).value
 
 
-def image_discriminator(name):
-    """DCGAN discriminator (GAN), layer-norm critic (WGAN-GP), or unnormalised + your spectral norm (SNGAN)."""
-    torch.manual_seed(0)
+def image_models(name, recipe):
+    """The recipe's generator and discriminator; SNGAN's without normalisation, then with your spectral norm."""
+    torch.manual_seed(recipe.seed)
+    G, D = build_models(recipe.model, data_shape=images.shape, latent_dim=recipe.latent_dim, width=recipe.width)
     if name == "SNGAN":
-        return add_spectral_norm(DCGANDiscriminator(images.shape[0], 28, WIDTH, norm="none"))
-    return DCGANDiscriminator(images.shape[0], 28, WIDTH, norm="layer" if name == "WGAN-GP" else "batch")
+        assert recipe.model == "sngan", f"{IMAGE_RECIPES[name]} must use the DCGAN-family model sngan"
+        D = add_spectral_norm(DCGANDiscriminator(images.shape[0], images.shape[-1], recipe.width or DCGAN_WIDTH,
+                                                 norm="none"))
+    return G, D
 
 
-image_logs, fid_logs, samples, image_times = {}, {}, {}, {}
-for name in ("GAN", "WGAN-GP", "SNGAN"):
-    torch.manual_seed(0)
-    G, _ = build_models("dcgan", data_shape=images.shape, width=WIDTH)
-    D = image_discriminator(name)
-    start = time.perf_counter()
-    if name == "WGAN-GP":
-        image_logs[name], fid_logs[name] = train_wgan(
-            G, D, images, opt_g=torch.optim.Adam(G.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS),
-            opt_c=torch.optim.Adam(D.parameters(), lr=WGAN_GP_LR, betas=WGAN_GP_BETAS), iterations=IMAGE_ITERATIONS,
-            penalty=gradient_penalty, batch_size=64, quality=fid, quality_every=FID_EVERY)
-    else:
-        tracker = QualityEvery(G, fid, FID_EVERY)
-        config = TrainConfig(name=f"04-images-{name.lower()}", model="dcgan" if name == "GAN" else "sngan",
-                             dataset="fashion-mnist", strategy="gan" if name == "GAN" else "hinge", seed=0,
-                             width=WIDTH, batch_size=64, epochs=100, max_steps=IMAGE_ITERATIONS,
-                             log_every=LOG_EVERY, **RUN_FILES)
-        train(config, data=images, generator=G, discriminator=D, overwrite=True, callbacks=[tracker],
-              **({"loss": your_hinge} if name == "SNGAN" else {}))
-        image_logs[name], fid_logs[name] = tracker.log, tracker.checks
-    image_times[name] = time.perf_counter() - start
-    samples[name] = generate(G, noise(32, G.latent_dim, seed=3))
-    print(f"{name:8s} {IMAGE_ITERATIONS:5d} iterations in {image_times[name]:6.1f} s, FID {fid_logs[name]['quality'][-1]:.1f}")
+def train_image_run(name, recipe):
+    """Train one run for IMAGE_SECONDS; returns its log, its FID checkpoints and the generator to sample from."""
+    G, D = image_models(name, recipe)
+    if recipe.loss == "wasserstein":  # your critic_step loop, with the recipe's optimisers and constraint
+        assert recipe.lr_schedule == "none" and recipe.d_every == 1, "train_wgan runs no schedule and no d_every"
+        cpu, ema = torch.device("cpu"), EMA(G, recipe.ema_decay) if recipe.ema_decay else None
+        log, checks = train_wgan(
+            G, D, images, opt_g=make_optimizer(recipe, G, recipe.lr_g, cpu),
+            opt_c=make_optimizer(recipe, D, recipe.lr_d, cpu), n_critic=recipe.n_critic, seconds=IMAGE_SECONDS,
+            penalty=(lambda c, r, f: gradient_penalty(c, r, f, weight=recipe.reg_weight))
+            if recipe.regularizer == "gp" else None,
+            clip_value=recipe.clip_value if recipe.regularizer == "clip" else None, batch_size=recipe.batch_size,
+            ema=ema, quality=fid, quality_every=FID_EVERY, seed=recipe.seed)
+        return log, checks, G if ema is None else ema.module
+    tracker = QualityEvery(fid, FID_EVERY, seconds=IMAGE_SECONDS)  # stops the run after IMAGE_SECONDS
+    config = replace(recipe, name=f"04-images-{name.lower()}", log_every=1, threads=THREADS, **RUN_FILES)
+    trainer = Trainer(config, data=images, generator=G, discriminator=D, callbacks=[tracker],
+                      **({"loss": your_hinge} if name == "SNGAN" else {}))
+    trainer.fit(overwrite=True)
+    return tracker.log, tracker.checks, trainer.sampler
 
-# %%
-display(*[image_grid(x, title=name) for name, x in samples.items()])
+
+image_logs, fid_logs, samples = {}, {}, {}
+for name, recipe in recipes.items():
+    image_logs[name], fid_logs[name], sampler = train_image_run(name, recipe)
+    samples[name] = generate(sampler, noise(32, sampler.latent_dim, seed=3))
+    f = fid_logs[name]
+    print(f"{name:8s} {f['updates'][-1]:5d} generator updates ({f['step'][-1]} iterations) in {f['time'][-1]:5.1f} s "
+          f"of training, FID {f['quality'][-1]:.1f}")
 
 # %% [markdown]
-# Does each run's own number follow its FID? Left to right: FID over training, the GAN's BCE
-# discriminator loss, the WGAN-GP critic's Wasserstein estimate. The printed rank correlations
-# (Spearman's rho: +1 when the number falls exactly when FID falls, about 0 when its order says
-# nothing about the samples) compare, at each FID checkpoint, FID with the mean of the loss (or
-# estimate) over the `FID_EVERY` iterations before it.
+# **Two comparisons.** At an equal number of generator updates: the largest count on the shared grid that every
+# run reached, each run's own checkpoint there (nothing interpolated). At an equal wall time: the end of every run.
 
 # %%
-def window_means(log, key, steps):
-    """The mean of log[key] over the FID_EVERY iterations up to each step in `steps`."""
-    values = np.asarray(log[key], dtype=float)
-    return [float(np.nanmean(values[max(0, s - FID_EVERY):s])) for s in steps]
+SHARED_UPDATES = min(f["updates"][-1] for f in fid_logs.values()) // FID_EVERY * FID_EVERY
 
 
-display(plot_loss_comparison({name: {"step": f["step"], "FID": f["quality"]} for name, f in fid_logs.items()},
-                             key="FID", title="FID over training (lower is better)"),
-        plot_loss_comparison({"GAN": image_logs["GAN"]}, key="d_loss", title="GAN: BCE discriminator loss"),
-        plot_loss_comparison({"WGAN-GP": image_logs["WGAN-GP"]}, key="w_estimate",
-                             title="WGAN-GP: the critic's Wasserstein estimate (your critic_step)"))
-for name, key in (("GAN", "d_loss"), ("WGAN-GP", "w_estimate")):
-    steps, fids = fid_logs[name]["step"], fid_logs[name]["quality"]
-    if len(steps) >= 3:
-        r = rank_correlation(window_means(image_logs[name], key, steps), fids)
-        print(f"{name:8s} rank correlation of {key} with FID over {len(steps)} checkpoints: {r:+.2f}")
-    else:
-        print(f"{name:8s} only {len(steps)} FID checkpoint(s) at this budget: no correlation to report")
+def checkpoint(f, index):
+    return {"updates": f["updates"][index], "iterations": f["step"][index], "seconds": f["time"][index],
+            "FID": f["quality"][index]}
+
+
+equal_updates = {name: checkpoint(f, f["updates"].index(SHARED_UPDATES)) for name, f in fid_logs.items()}
+equal_time = {name: checkpoint(f, -1) for name, f in fid_logs.items()}
+COLUMNS = {"run": "", "updates": "generator updates", "iterations": "iterations", "seconds": "training s",
+           "s_per_update": "s per generator update", "FID": "FID", "vs_best": "FID / best FID"}
+for title, table in ((f"equal generator updates ({SHARED_UPDATES})", equal_updates),
+                     (f"equal wall time ({IMAGE_SECONDS} s of training)", equal_time)):
+    best = min(row["FID"] for row in table.values())
+    rows = [{"run": name, **row, "s_per_update": row["seconds"] / row["updates"] if row["updates"] else None,
+             "vs_best": row["FID"] / best} for name, row in table.items()]
+    print(title)
+    display(Markdown(markdown_table(rows, COLUMNS, {"seconds": ".1f", "s_per_update": ".3f", "FID": ".1f",
+                                                    "vs_best": ".2f"})))
 
 # %%
-plot_comparison_bars(image_times, ylabel="training time (s)",
-                     title="wall-clock cost of the same number of iterations (FID checkpoints included)")
+fid_curves = {name: {"step": f["updates"], "time": f["time"], "FID": f["quality"]} for name, f in fid_logs.items()}
+by_updates = plot_loss_comparison(fid_curves, key="FID", smooth=0, title="FID by generator updates (lower is better)")
+by_updates.axes[0].set_xlabel("generator updates")
+by_updates.axes[0].axvline(SHARED_UPDATES, color="0.5", linestyle=":", linewidth=1)
+by_seconds = plot_loss_comparison(fid_curves, key="FID", x="time", smooth=0,
+                                  title="FID by training seconds (lower is better)")
+by_seconds.axes[0].set_xlabel("training seconds (measuring FID not counted)")
+display(by_updates, by_seconds,
+        *[image_grid(x, title=f"{name}: {equal_time[name]['updates']} generator updates") for name, x in samples.items()])
+
+# %% [markdown]
+# Does each run's own number follow its FID? For every FID checkpoint after the start, the figure pairs FID with the
+# mean of the run's number over the iterations since the previous checkpoint: the critics' Wasserstein estimate
+# $\hat W$ (WGAN, WGAN-GP: what your `critic_step` returns, without the penalty), the GAN's BCE discriminator loss
+# and SNGAN's hinge loss. The printed rank correlations (Spearman's rho: +1 when the number falls exactly when FID
+# falls, about 0 when its order says nothing about the samples; Arjovsky et al. 2017, section 4.2 and figures 3-4)
+# summarise each panel.
+
+# %%
+TRACKED = {"GAN": "d_loss", "WGAN": "w_estimate", "WGAN-GP": "w_estimate", "SNGAN": "d_loss"}
+
+
+def checkpoint_means(log, key, f):
+    """Tracking of log[key] (mean over each window between FID checkpoints) against FID, by generator updates."""
+    steps, values = np.asarray(log["step"]), np.asarray(log[key], dtype=float)
+    pairs = [(u, float(values[(steps > lo) & (steps <= hi)].mean()), q)
+             for lo, hi, u, q in zip(f["step"], f["step"][1:], f["updates"][1:], f["quality"][1:]) if hi > lo]
+    updates, means, fids = zip(*pairs) if pairs else ((), (), ())
+    rho = rank_correlation(means, fids) if len(pairs) >= MIN_PAIRS else float("nan")
+    return Tracking(key, rho, len(pairs), updates, means, fids)
+
+
+trackings = {name: checkpoint_means(image_logs[name], key, fid_logs[name]) for name, key in TRACKED.items()}
+for name, t in trackings.items():
+    print(f"{name:8s} rank correlation of {t.column} with FID over {t.pairs} checkpoints: {t.rho:+.2f}"
+          if t.pairs >= MIN_PAIRS else f"{name:8s} only {t.pairs} FID checkpoint(s) at this budget: no correlation")
+if any(t.pairs >= 2 for t in trackings.values()):
+    display(plot_tracking({name: t for name, t in trackings.items() if t.pairs >= 2}, x_label="generator updates",
+                          title="FID (black) and each run's own number over training"))
 
 # %% [markdown]
 # ## 6. Written answers
@@ -689,18 +797,20 @@ plot_comparison_bars(image_times, ylabel="training time (s)",
 # Answer from **your own** full-budget figures and numbers (set `GAN_COURSE_BUDGET=full` or leave it
 # unset); quote them.
 #
-# **6.1 Three families.** Compare GAN, WGAN (clipping), WGAN-GP and SNGAN on **training dynamics**
-# (the curves of section 4 and what they tell you, stability, cost per iteration) and **sample
-# quality** (ring scatter plots and energy distances, image grids and FIDs). Explain each difference
-# you see with the method: what the Lipschitz constraint does and what clipping costs.
+# **6.1 Four objectives.** Compare GAN, WGAN (clipping), WGAN-GP and SNGAN on **training dynamics**
+# (the curves of section 4 and what they tell you, stability, cost per iteration and per generator update) and
+# **sample quality** (ring scatter plots and energy distances; image grids and FIDs, both at an equal number of
+# generator updates and at an equal wall time). Explain each difference you see with the method: what the
+# Lipschitz constraint does, what clipping costs, and why the two comparisons can rank the runs differently.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "comparison_answer", "locked": false, "points": 5, "schema_version": 3, "solution": true}
 # **Model answer (for graders).** Measured at the notebook's full budget (seed 0, 2,000 ring
 # iterations): final energy distances SNGAN 0.05, GAN 0.21, WGAN-GP 4.1, clipped WGAN 8.5. SNGAN and
 # the GAN cover the "S" (parts over- or under-filled); WGAN-GP is a line of points still turning towards
-# the data; the clipped WGAN has barely moved. On images, GAN and SNGAN give blurry but recognisable
-# garments at this budget, WGAN-GP lags (5x fewer generator updates). Points to look for, tied to the
-# student's figures:
+# the data; the clipped WGAN has barely moved. On images every run trained for the same `IMAGE_SECONDS` of
+# its shipped recipe: TODO(lead): numbers (each run's generator updates, iterations and seconds per generator
+# update; FID at the shared count of generator updates and at the end; which runs show recognisable garments).
+# Points to look for, tied to the student's figures:
 #
 # * *Curves.* The BCE and hinge losses say little about quality: after the first few hundred steps they
 #   drift slowly upwards (BCE towards $2\log 2 \approx 1.39$, about 1.3 in the seed-0 run; hinge towards
@@ -712,30 +822,41 @@ plot_comparison_bars(image_times, ylabel="training time (s)",
 #   the WGAN-GP critic is a curved surface (scores of about $\pm 50$) that slopes towards the data
 #   everywhere; the clipped critic is an almost planar ramp with scores within $\pm 0.6$; the spectrally
 #   normalised one is smooth.
-# * *Why the WGANs lag here.* At equal iterations they make 5x fewer generator updates
-#   ($n_\text{critic} = 5$), with small learning rates (RMSprop $5\cdot10^{-5}$ for clipping).
+# * *Equal updates vs equal time.* At an equal number of generator updates each WGAN generator has been
+#   trained against a critic that took $n_\text{critic} = 5$ steps per update, so per update it can keep up
+#   with or beat the one-step objectives; at an equal wall time it has made several times fewer updates (5
+#   critic steps each, and WGAN-GP's penalty costs a second backward pass), so it falls behind:
+#   TODO(lead): numbers (the two FID tables). The clipped WGAN keeps the paper's recipe (RMSprop $5\cdot10^{-5}$,
+#   $c = 0.01$) and is slow under both comparisons: TODO(lead): numbers. A student should say which
+#   comparison answers which question (sample efficiency per generator update vs quality per CPU-minute).
 # * *Cost.* The gradient penalty adds a second backward pass per critic step; per generator update a
-#   WGAN costs about 5 iterations; spectral norm is nearly free.
+#   WGAN costs about $n_\text{critic}$ iterations; spectral norm is nearly free: TODO(lead): numbers (seconds
+#   per generator update from the equal-wall-time table).
 #
-# **Rubric (5 points).** Dynamics explained with reasons, from their own curves (2); sample quality
-# backed by their figures and numbers (2); cost per iteration and per generator update (1).
+# **Rubric (5 points).** Dynamics explained with reasons, from their own curves (2); sample quality backed by
+# their figures and numbers, at equal generator updates and at equal wall time (2); cost per iteration and per
+# generator update (1).
 
 # %% [markdown]
-# **6.2 Does the number track quality?** Does the WGAN-GP critic's Wasserstein estimate track sample
-# quality over training — the energy distance on the ring (section 4) and FID on images (section 5)?
-# Does the GAN's BCE discriminator loss? Quote your two correlations and describe the curves. Why should $\hat W$ track quality, and under which condition
-# on the critic? Why can a BCE loss not do so, whatever the samples look like?
+# **6.2 Does the number track quality?** Do the critics' Wasserstein estimates (WGAN, WGAN-GP) track sample
+# quality over training — the energy distance on the ring (section 4) and FID on images (section 5)? Does the GAN's
+# BCE discriminator loss, or SNGAN's hinge loss? Quote your rank correlations and describe the curves. Why should
+# $\hat W$ track quality, and under which condition on the critic? Why can a BCE loss not do so, whatever the
+# samples look like?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "wasserstein_fid_answer", "locked": false, "points": 4, "schema_version": 3, "solution": true}
 # **Model answer (for graders).** On the ring (seed 0, full budget) the WGAN-GP estimate rises to about
 # 20 in the first 200 iterations while the critic learns, then falls steadily (to about 13 at iteration
 # 2,000) while the energy distance falls from about 9.7 to 4.1: after the critic's warm-up the two move
-# together. On images expect the same shape against FID (Arjovsky et al., figure 3; Gulrajani et al.,
-# figure 3): a positive correlation once the warm-up window is past, noisy per batch, clear after
-# windowing; a student whose first checkpoint falls in the warm-up may print a weaker correlation and
-# should say why. The GAN's BCE loss drifts slowly upwards towards $2\log 2 \approx 1.39$ (about 1.3 on
-# the ring) and then sits flat while quality keeps improving: it says little. Grade the reading of the
-# student's own figures and numbers, not a particular value.
+# together. On images (section 5, full budget, seed 0) the printed rank correlations with FID are: TODO(lead):
+# numbers (GAN d_loss, WGAN w_estimate, WGAN-GP w_estimate, SNGAN d_loss, each with its number of checkpoints).
+# Expect the shape of Arjovsky et al., figures 3-4, and Gulrajani et al., figure 3: a positive correlation for a
+# critic that stays near-optimal once its warm-up is past; a student whose first checkpoints fall in the warm-up,
+# or whose clipped critic stays far from optimal, may print a weaker one and should say why. The GAN's BCE loss
+# drifts towards $2\log 2 \approx 1.39$ (about 1.3 on the ring) and then sits while quality keeps improving; an
+# early fall of the BCE loss while the discriminator learns can still give it a positive correlation over a short
+# run, which says nothing about the samples. Grade the reading of the student's own figures and numbers, not a
+# particular value.
 #
 # * *Why $\hat W$ tracks quality:* by the Kantorovich–Rubinstein duality
 #   $W(P_r, P_g) = \sup_{\|f\|_L \le 1} \mathbb E_{P_r} f - \mathbb E_{P_g} f$, so a critic that is
@@ -743,7 +864,8 @@ plot_comparison_bars(image_times, ylabel="training time (s)",
 #   the distributions, which shrinks as $P_g$ approaches $P_r$. The condition: the critic is
 #   (approximately) 1-Lipschitz and trained close to optimal ($n_\text{critic}$ steps, penalty); early
 #   on, while the critic is far from optimal, $\hat W$ underestimates (the warm-up rise). The penalty
-#   must be left out: it measures the constraint, not the distance.
+#   must be left out: it measures the constraint, not the distance. A clipped critic is $K$-Lipschitz for
+#   some unknown $K$: its $\hat W$ is a scaled estimate at best.
 # * *Why BCE does not:* the discriminator's loss is measured against the current generator only; a
 #   retrained $D$ separates real from fake about equally well at every stage, and with the optimal $D$
 #   the loss relates to the Jensen–Shannon divergence, which saturates at $\log 2$ for (nearly)
@@ -755,9 +877,9 @@ plot_comparison_bars(image_times, ylabel="training time (s)",
 
 # %% [markdown]
 # **6.3 Clipping's capacity.** Look at your clipped WGAN critic's heatmap and its $\hat W$ curve in
-# section 4. Why does clipping every weight into $[-0.01, 0.01]$ limit what the critic can represent,
-# and what does that do to the estimate and to the generator's gradient? How do the gradient penalty
-# and spectral normalisation avoid it?
+# section 4, and its FID in section 5. Why does clipping every weight into $[-0.01, 0.01]$ limit what the
+# critic can represent, and what does that do to the estimate and to the generator's gradient? How do the
+# gradient penalty and spectral normalisation avoid it?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "clipping_answer", "locked": false, "points": 3, "schema_version": 3, "solution": true}
 # **Model answer (for graders).** Clipping bounds every weight, so each layer's output is bounded by
@@ -768,7 +890,8 @@ plot_comparison_bars(image_times, ylabel="training time (s)",
 # WGAN-GP), and $\hat W$ stays near 0, two orders of magnitude below WGAN-GP's (it measures a
 # scaled-down, crude distance). The generator therefore receives weak gradients that point
 # in one global direction (the ramp) rather than towards the nearest data, so the clipped WGAN barely
-# moves at this budget; too small a $c$ also makes gradients vanish through the layers, too large a
+# moves at this budget (on images: TODO(lead): numbers, its FID against WGAN-GP's at equal generator
+# updates); too small a $c$ also makes gradients vanish through the layers, too large a
 # $c$ makes them explode. The gradient penalty constrains the gradient norm only where it matters
 # (between real and fake samples), leaving the weights free; spectral normalisation divides each
 # layer by its largest singular value, which bounds the Lipschitz constant without shrinking every

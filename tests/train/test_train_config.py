@@ -167,7 +167,7 @@ def test_every_shipped_config_resolves_and_says_what_it_is_for(name):
 
 
 def test_the_expected_configs_are_shipped():
-    expected = {"ring", "ring-seed", "dcgan-fashion", "wgan-gp-fashion", "sngan-fashion", "cgan-fashion-bce",
+    expected = {"ring", "ring-seed", "dcgan-fashion", "wgan-clip-fashion", "wgan-gp-fashion", "sngan-fashion", "cgan-fashion-bce",
                 "cgan-fashion-lsgan", "cgan-fashion-hinge", "cgan-fashion-wgan-gp", "dcgan-fashion-two-stage"}
     assert expected <= set(shipped_configs())
 
@@ -177,6 +177,15 @@ def test_ring_seed_recipe_matches_the_course():
     assert (config.n_points, config.batch_size, config.epochs, config.d_every) == (10000, 128, 200, 2)
     assert (config.loss, config.optimizer, config.lr_g, config.lr_d, config.betas) == (
         "bce", "adam", 2e-4, 2e-4, (0.5, 0.999))
+
+
+def test_the_clipped_wgan_keeps_the_papers_recipe():
+    """Does wgan-clip-fashion train as Arjovsky et al. 2017, algorithm 1 (RMSProp 5e-5, c = 0.01, n_critic 5,
+    m = 64), with nothing added (assignment 04 shows its slowness as published)?"""
+    config = resolve(load_config("wgan-clip-fashion"))
+    assert (config.loss, config.regularizer, config.clip_value, config.n_critic) == ("wasserstein", "clip", 0.01, 5)
+    assert (config.optimizer, config.lr_g, config.lr_d, config.batch_size) == ("rmsprop", 5e-5, 5e-5, 64)
+    assert (config.ema_decay, config.lr_schedule, config.d_every) == (None, "none", 1)
 
 
 def test_cgan_configs_use_ttur_learning_rates():
