@@ -57,6 +57,7 @@ from gan_course.sampling import generate, noise
 from gan_course.train import EMA, Trainer, TrainConfig, load_config, resolve, train
 from gan_course.train.assembly import make_optimizer
 from gan_course.train.config import WGAN_GP_BETAS, WGAN_GP_LR, WGAN_LR
+from gan_course.train.ema import EMA_WARMUP
 
 THREADS = budget.pick(full=torch.get_num_threads(), grader=1)  # for the convolutional models of section 5
 print("budget:", budget.current())
@@ -698,8 +699,10 @@ def train_image_run(name, recipe):
     """Train one run for IMAGE_SECONDS; returns its log, its FID checkpoints and the generator to sample from."""
     G, D = image_models(name, recipe)
     if recipe.loss == "wasserstein":  # your critic_step loop, with the recipe's optimisers and constraint
-        assert recipe.lr_schedule == "none" and recipe.d_every == 1, "train_wgan runs no schedule and no d_every"
-        cpu, ema = torch.device("cpu"), EMA(G, recipe.ema_decay) if recipe.ema_decay else None
+        assert recipe.lr_schedule == "none" and recipe.d_every == 1, \
+            f"{IMAGE_RECIPES[name]}: train_wgan has no learning-rate schedule and no d_every (set none and 1)"
+        ema = EMA(G, recipe.ema_decay, warmup=EMA_WARMUP) if recipe.ema_decay else None  # as the trainer keeps it
+        cpu = torch.device("cpu")
         log, checks = train_wgan(
             G, D, images, opt_g=make_optimizer(recipe, G, recipe.lr_g, cpu),
             opt_c=make_optimizer(recipe, D, recipe.lr_d, cpu), n_critic=recipe.n_critic, seconds=IMAGE_SECONDS,
