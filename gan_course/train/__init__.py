@@ -13,6 +13,7 @@
 | ``threads``     | auto_threads: torch threads from the cores that are free now     |
 | ``trainer``     | Trainer, train, TrainResult: the loop and the steps              |
 | ``stats``       | EpochStats: one epoch's losses, scores, w_estimate and penalty   |
+| ``speed``       | channels-last layout and torch.compile, with a clean fallback    |
 | ``run_writer``  | RunDirWriter: the callback that writes the run directory         |
 | ``history``     | History (per-step / per-epoch columns, JSON and CSV), read back through gan_course.run_dir.read_history |
 | ``checkpoint``  | save_checkpoint (atomic), load_checkpoint, load_generator        |

@@ -4,8 +4,9 @@ Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN Training",
 https://arxiv.org/abs/1806.04498: sampling from a running average of the generator's
 parameters damps the oscillations of adversarial training and usually improves samples.
 
-After every generator step: ``ema = decay_t * ema + (1 - decay_t) * theta`` for each parameter;
-buffers (BatchNorm running statistics) are copied as they are. With ``warmup`` the decay ramps up
+After every generator step: ``ema = decay_t * ema + (1 - decay_t) * theta`` for each parameter,
+as one multi-tensor ``torch._foreach_lerp_`` call over all of them (not one kernel launch per
+tensor); buffers (BatchNorm running statistics) are copied as they are. With ``warmup`` the decay ramps up
 as in TensorFlow's ``tf.train.ExponentialMovingAverage(num_updates=...)``:
 ``decay_t = min(decay, (1 + t) / (warmup + t))`` after ``t`` earlier updates, so the average
 forgets the untrained initial weights quickly instead of carrying them for ~1 / (1 - decay)
@@ -46,10 +47,15 @@ class EMA:
     def update(self, model: nn.Module) -> None:
         """One averaging step towards ``model``'s current parameters; buffers are copied."""
         decay = self.current_decay()
-        for ema_param, param in zip(self.module.parameters(), model.parameters()):
-            ema_param.lerp_(param, 1.0 - decay)  # ema += (1 - decay) * (param - ema)
-        for ema_buffer, buffer in zip(self.module.buffers(), model.buffers()):
-            ema_buffer.copy_(buffer)
+        ema_params, params = list(self.module.parameters()), list(model.parameters())
+        if len(ema_params) != len(params):
+            raise ValueError(f"EMA.update: the model has {len(params)} parameter tensors, the average "
+                             f"{len(ema_params)}; update with the model the EMA was made from")
+        if params:  # one multi-tensor call for all parameters: ema += (1 - decay) * (param - ema)
+            torch._foreach_lerp_(ema_params, params, 1.0 - decay)
+        ema_buffers, buffers = list(self.module.buffers()), list(model.buffers())
+        if buffers:
+            torch._foreach_copy_(ema_buffers, buffers)
         self.updates += 1
 
     def current_decay(self) -> float:

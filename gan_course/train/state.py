@@ -35,8 +35,9 @@ from .config import TrainConfig, config_from_dict, config_to_dict
 logger = logging.getLogger(__name__)
 
 # Fields that may change when a run is resumed; any other difference is refused.
-RESUMABLE_CHANGES = ("name", "out_dir", "dataset_path", "epochs", "max_steps", "device", "progress",
-                     "sample_every", "grid_size", "log_every", "tensorboard", "plots")
+# device, channels_last and compile change how the same arithmetic runs (its rounding), not what it is.
+RESUMABLE_CHANGES = ("name", "out_dir", "dataset_path", "epochs", "max_steps", "device", "channels_last", "compile",
+                     "progress", "sample_every", "grid_size", "log_every", "tensorboard", "plots")
 NOISE_SEED_OFFSET = 1  # the noise generator is seeded with seed + 1, the data order with seed
 # What a checkpoint needs so that training can continue from it.
 TRAINING_KEYS = ("config", "epoch", "step", "generator", "discriminator", "opt_g", "opt_d", "sched_g",

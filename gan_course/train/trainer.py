@@ -4,7 +4,9 @@ What a run writes is the business of callbacks: :class:`~gan_course.train.run_wr
 (the run directory, always first), :class:`~gan_course.train.tensorboard.TensorBoardLogger`
 and any the caller adds. The checkpoint's contents and resuming are in
 :mod:`gan_course.train.state`; the device, optimisers and models' arguments in
-:mod:`gan_course.train.assembly`; the numbers of an epoch in :mod:`gan_course.train.stats`.
+:mod:`gan_course.train.assembly`; the numbers of an epoch (kept on the device, read back once per
+logging window) in :mod:`gan_course.train.stats`; the channels-last layout and ``torch.compile``
+in :mod:`gan_course.train.speed`.
 
 Like minGPT's trainer, it knows nothing about the model it trains: the architecture comes from
 ``gan_course.models.build_models``, the objective from ``gan_course.losses.LOSSES`` and the
@@ -43,7 +45,7 @@ from typing import Any, Callable, Iterable
 import torch
 from torch import Tensor
 
-from ..errors import ConfigError, TrainingDiverged
+from ..errors import ConfigError
 from ..losses import LOSSES, LossPair, clip_weights, gradient_penalty, r1_penalty
 from ..run_dir import RunDir
 from .assembly import cpu_threads, load_training_data, make_optimizer, model_arguments, pick_device
@@ -53,8 +55,9 @@ from .epoch_metric import EpochMetric
 from .history import History
 from .run_writer import RunDirWriter
 from .schedules import make_scheduler
+from .speed import laid_out, prepare
 from .state import NOISE_SEED_OFFSET, global_rng_state, restore_trainer, set_global_rng_state, trainer_state, trainers_global_rng
-from .stats import CRITIC_VALUES, EPOCH_MEANS, PENALTY_VALUES, STEP_VALUES, EpochStats, grad_norm
+from .stats import CRITIC_VALUES, EPOCH_MEANS, PENALTY_VALUES, STEP_VALUES, EpochStats, diverged, grad_norm
 from .validation import ValidationFID
 
 logger = logging.getLogger(__name__)
@@ -114,7 +117,12 @@ class Trainer:
         self._global_rng = global_rng_state(self.device)
         set_global_rng_state(self.device, callers_rng)
         self._owns_global_rng = False
-        self.G, self.D = G.to(self.device).train(), D.to(self.device).train()
+        # images (4-D batches) in the channels-last memory format when chosen (gan_course.train.speed)
+        self.channels_last = c.channels_last and len(data.shape) == 3  # items (C, H, W)
+        layout = {"memory_format": torch.channels_last} if self.channels_last else {}
+        self.G, self.D = G.to(self.device, **layout).train(), D.to(self.device, **layout).train()
+        self._gen, self._disc = self.G, self.D  # what the steps call: the modules, or their compiled forms
+        self.compiled = False  # torch.compile is in use (gan_course.train.speed.prepare sets it in fit)
         self.loss = loss if loss is not None else LOSSES[c.loss]
         self._penalty_fn = penalty if penalty is not None else gradient_penalty
         self._clip_fn = clip if clip is not None else clip_weights
@@ -174,64 +182,57 @@ class Trainer:
     def _noise(self, batch: int) -> Tensor:
         return torch.randn(batch, self.G.latent_dim, generator=self.noise_rng, device=self.device)  # (B, latent_dim)
 
-    def _check(self, value: float, what: str) -> None:
-        """Raise TrainingDiverged when a loss of the current step is NaN or infinite."""
-        if not math.isfinite(value):
-            self._diverged(f"the {what} is {value}", step=self.step + 1, epoch=self.epoch + 1)
+    def _flush(self, stats: EpochStats) -> None:
+        """Move the window's values to the host; raise TrainingDiverged at a NaN or infinite loss."""
+        bad = stats.flush()
+        if bad is not None:
+            window = f"step {bad.first}" if bad.first == bad.last else f"steps {bad.first}-{bad.last}"
+            self._diverged(f"the {bad.what} is {bad.value}", step=bad.step, epoch=self.epoch + 1,
+                           checked=f"found when checking {window}; losses are checked once per logging window")
 
-    def _diverged(self, problem: str, *, step: int, epoch: int) -> None:
-        latest = self.checkpoint_path
-        kept = (f"the last good checkpoint at {latest} was kept" if latest.is_file()
-                else "no checkpoint had been written yet")
-        c = self.config
-        raise TrainingDiverged(
-            f"training diverged at step {step} (epoch {epoch}): {problem} ({c.loss} loss, regularizer "
-            f"{c.regularizer}, lr_d {c.lr_d:g}, lr_g {c.lr_g:g}). Likely causes: a learning rate too high "
-            "(lower --lr-d / --lr-g), an unbounded loss without a Lipschitz regulariser (add --regularizer gp), "
-            "or exploding gradients. " + kept)
+    def _diverged(self, problem: str, *, step: int, epoch: int, checked: str = "") -> None:
+        raise diverged(self.config, self.checkpoint_path, problem, step=step, epoch=epoch, checked=checked)
 
     def _d_step(self, real: Tensor, labels: Tensor | None, stats: EpochStats) -> None:
+        """One discriminator step; real: (B, ...). Nothing is read back to the host (see stats)."""
         with torch.no_grad():
-            fake = self.G(self._noise(real.shape[0]), labels)  # (B, ...)
-        real_out, fake_out = self.D(real, labels), self.D(fake, labels)  # (B,), (B,)
-        loss = self.loss.discriminator_loss(real_out, fake_out, self.config.real_label)
+            fake = self._gen(self._noise(real.shape[0]), labels)  # (B, ...)
+        real_out, fake_out = self._disc(real, labels), self._disc(fake, labels)  # (B,), (B,)
+        loss = self.loss.discriminator_loss(real_out, fake_out, self.config.real_label)  # ()
         penalty = None
-        if self._penalty is not None:
-            penalty = self._penalty(real, fake, labels)  # 0-dim, already weighted
+        if self._penalty is not None:  # through the uncompiled D: compiled graphs have no double backward
+            penalty = self._penalty(real, fake, labels)  # (), already weighted
             loss = loss + penalty
-        value = loss.item()
-        self._check(value, "discriminator loss")
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         if stats.want_d_norm:  # once per logging window
-            stats.d_grad_norm, stats.want_d_norm = grad_norm(self.D), False
+            stats.set_grad_norm("d_grad_norm", grad_norm(self.D), self.step + 1)
         self.opt_d.step()
         if self._clip is not None:
             self._clip_fn(self.D, self._clip)
         real_out, fake_out = real_out.detach(), fake_out.detach()
         # the critic's estimate mean(D(x)) - mean(D(G(z))) of the raw outputs, without the penalty
-        w_estimate = (real_out.mean() - fake_out.mean()).item() if self._critic_gap else None
+        w_estimate = real_out.mean() - fake_out.mean() if self._critic_gap else None
         if self.loss.outputs_are_logits:  # report D(x) as a probability
             real_out, fake_out = torch.sigmoid(real_out), torch.sigmoid(fake_out)
-        stats.add_d_step(loss=value, real=real_out.mean().item(), fake=fake_out.mean().item(), w_estimate=w_estimate,
-                         penalty=penalty.item() if penalty is not None else None)
+        stats.add_d_step(self.step + 1, loss=loss, real=real_out.mean(), fake=fake_out.mean(),
+                         w_estimate=w_estimate, penalty=penalty)
 
     def _g_step(self, batch: int, labels: Tensor | None, stats: EpochStats) -> None:
+        """One generator step on ``batch`` fresh noise vectors, D's parameters frozen."""
         self.D.requires_grad_(False)  # no parameter gradients for D: faster, and D cannot change
         try:
-            loss = self.loss.g_loss(self.D(self.G(self._noise(batch), labels), labels))
-            value = loss.item()
-            self._check(value, "generator loss")
+            loss = self.loss.g_loss(self._disc(self._gen(self._noise(batch), labels), labels))  # ()
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
         finally:
             self.D.requires_grad_(True)
         if stats.want_g_norm:
-            stats.g_grad_norm, stats.want_g_norm = grad_norm(self.G), False
+            stats.set_grad_norm("g_grad_norm", grad_norm(self.G), self.step + 1)
         self.opt_g.step()
         if self.ema is not None:
             self.ema.update(self.G)
-        stats.add_g_step(loss=value)
+        stats.add_g_step(self.step + 1, loss=loss)
 
     # -- one epoch ---------------------------------------------------------------------------
 
@@ -242,6 +243,7 @@ class Trainer:
         epoch = self.epoch + 1
         start = time.perf_counter()
         for real, labels in self.data.batches(c.batch_size, generator=self.data_rng, device=self.device):
+            real = laid_out(self, real)  # (B, C, H, W) channels-last in memory when chosen, or (B, D)
             if self._budget_spent():
                 self.partial = True  # batches of this epoch are left: it cannot be continued exactly
                 break
@@ -252,6 +254,7 @@ class Trainer:
             self.step += 1
             bar.update(1)
             if self.step % c.log_every == 0:
+                self._flush(stats)  # the window's values to the host, once
                 record = {"step": self.step, "epoch": epoch, "time": self.elapsed + time.perf_counter() - start,
                           **stats.latest(self.step_keys)}
                 self.history.log_step(**record)
@@ -261,6 +264,7 @@ class Trainer:
                 bar.set_postfix(self._postfix, refresh=False)
                 for callback in step_callbacks:
                     callback(self, record)
+        self._flush(stats)  # the steps after the last logged one (before the epoch's checkpoint)
         stats.seconds = time.perf_counter() - start
         return stats
 
@@ -340,12 +344,18 @@ class Trainer:
         with trainers_global_rng(self), cpu_threads(self.config.threads), tqdm(
                 total=self.total_steps_planned(), initial=self.step, disable=not show, unit="it",
                 desc=self.config.name, dynamic_ncols=True) as bar:
+            prepare(self, self._first_batch)  # torch.compile and checks of channels-last, each with a fallback
             while not self.finished:
                 record = self._finish_epoch(self._train_epoch(bar))
                 self._postfix.update(epoch=self.epoch, **{self.metric.name: f"{record['metric']:.4g}"})
                 bar.set_postfix(self._postfix)
             self._call("on_fit_end")
         return self._result(started)
+
+    def _first_batch(self) -> tuple[Tensor, Tensor | None]:
+        """A batch for :func:`~gan_course.train.speed.prepare`'s trial, drawn without touching the data order."""
+        order = torch.Generator().manual_seed(self.config.seed)
+        return next(iter(self.data.batches(self.config.batch_size, generator=order, device=self.device)))
 
     def _call(self, hook: str) -> None:
         for callback in self.callbacks:

@@ -87,3 +87,32 @@ def test_ema_warmup_follows_the_ramp_then_the_decay():
 def test_ema_warmup_must_be_positive():
     with pytest.raises(ValueError, match="warmup"):
         EMA(Toy(), 0.9, warmup=0)
+
+
+def test_one_multi_tensor_update_matches_the_per_parameter_formula_and_copies_every_buffer():
+    """Conv and BatchNorm: float weights of several shapes, channels-last ones, and an int64 buffer."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)).to(memory_format=torch.channels_last)
+    decay = 0.75
+    ema = EMA(model, decay)
+    expected = {name: p.detach().clone() for name, p in model.named_parameters()}
+    for _ in range(3):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn_like(p))
+        model(torch.randn(2, 3, 5, 5))  # training mode: running statistics and num_batches_tracked change
+        ema.update(model)
+        for name, p in model.named_parameters():
+            expected[name] = decay * expected[name] + (1 - decay) * p.detach()
+    for name, p in ema.module.named_parameters():
+        assert torch.allclose(p, expected[name], atol=1e-6), name
+    for (name, buffer), copied in zip(model.named_buffers(), ema.module.buffers()):
+        assert torch.equal(copied, buffer), name
+    assert ema.module[1].num_batches_tracked.item() == 3 and ema.updates == 3
+    assert ema.module[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_updating_from_a_model_of_another_shape_is_refused():
+    ema = EMA(Toy(), 0.9)
+    with pytest.raises(ValueError, match="parameter tensors"):
+        ema.update(nn.Linear(2, 2))
