@@ -18,6 +18,7 @@ book from the stored results: ``.venv/bin/jupyter-book build -W -n --keep-going 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -41,6 +42,7 @@ SEED = 0  # every config's seed (TrainConfig default); recorded in run.json
 # --quick: the same pipeline at a token budget, to test it (numbers meaningless)
 QUICK_COMMON = {"train_size": 256, "epochs": 2, "fid_samples": 200}
 QUICK_SAMPLES = 500
+QUICK_SEEDS = 2  # a comparison over seeds keeps its first two: mean and std still computed, half the runs
 QUICK_RING_EPOCHS = 2
 
 
@@ -92,10 +94,13 @@ def plan(runs: Path, *, quick: bool) -> list[Result]:
 
 def quick_comparison(source: Path, dest: Path) -> Path:
     """Write ``dest``: a copy of the comparison file ``source`` with :data:`QUICK_COMMON` over its
-    ``common`` block and :data:`QUICK_SAMPLES` evaluation samples."""
+    ``common`` block, :data:`QUICK_SAMPLES` evaluation samples and, over seeds, its first
+    :data:`QUICK_SEEDS` seeds."""
     data = yaml.safe_load(source.read_text(encoding="utf-8"))
     data["common"] = {**(data.get("common") or {}), **QUICK_COMMON}
     data["evaluate"] = {**(data.get("evaluate") or {}), "samples": QUICK_SAMPLES}
+    if data.get("seeds"):
+        data["seeds"] = list(data["seeds"])[:QUICK_SEEDS]
     dest.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(dest, yaml.safe_dump(data, sort_keys=False))
     return dest
@@ -124,6 +129,11 @@ def portable_argument(arg: str) -> str:
 def child_env() -> dict[str, str]:
     """The environment of every command: one thread, no downloads."""
     return {**os.environ, "OMP_NUM_THREADS": str(THREADS), "MKL_NUM_THREADS": str(THREADS), "GAN_COURSE_OFFLINE": "1"}
+
+
+def _comparison_seeds(stored: Path) -> list[int] | None:
+    """The training seeds of a stored comparison over seeds (None: one run per member, seed :data:`SEED`)."""
+    return json.loads((stored / "comparison.json").read_text(encoding="utf-8")).get("seeds")
 
 
 def run_result(result: Result, results_dir: Path, *, quick: bool, log) -> dict:
@@ -155,6 +165,9 @@ def run_result(result: Result, results_dir: Path, *, quick: bool, log) -> dict:
                             wall_time_s=wall, hardware_info=hardware(torch_threads=THREADS, device="cpu"),
                             started=started, quick=quick)
         record["chapters"] = result.chapters
+        seeds = _comparison_seeds(staging) if result.comparison is not None else None
+        if seeds is not None:  # a comparison over seeds: every member ran once per seed, not only with SEED
+            record["seeds"] = seeds
         record["load_average"] = {"start": load_start, "end": load_average()}  # other work on the machine
         write_run_record(staging, record)
         final = results_dir / result.name
