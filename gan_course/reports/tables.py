@@ -23,6 +23,16 @@ def format_value(value: Any, spec: str = "") -> str:
         return str(value)
 
 
+def format_mean_std(mean: Any, std: Any, spec: str = "") -> str:
+    """``mean ± std`` (a mean and standard deviation over seeds), both with ``spec``; only the
+    mean when ``std`` is missing (one seed); ``n/a`` without a mean."""
+    if format_value(mean) == MISSING:
+        return MISSING
+    if format_value(std) == MISSING:
+        return format_value(mean, spec)
+    return f"{format_value(mean, spec)} ± {format_value(std, spec)}"
+
+
 def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str],
                    formats: Mapping[str, str] | None = None) -> str:
     """A Markdown table of ``rows``; ``columns`` maps a row key to its header, in order;
