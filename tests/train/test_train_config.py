@@ -167,7 +167,7 @@ def test_every_shipped_config_resolves_and_says_what_it_is_for(name):
 
 
 def test_the_expected_configs_are_shipped():
-    expected = {"ring", "ring-seed", "dcgan-fashion", "wgan-clip-fashion", "wgan-gp-fashion", "sngan-fashion", "cgan-fashion-bce",
+    expected = {"ring", "ring-seed", "dcgan-fashion", "dcgan-fashion-paper", "wgan-clip-fashion", "wgan-gp-fashion", "sngan-fashion", "cgan-fashion-bce",
                 "cgan-fashion-lsgan", "cgan-fashion-hinge", "cgan-fashion-wgan-gp", "dcgan-fashion-two-stage"}
     assert expected <= set(shipped_configs())
 
@@ -212,3 +212,12 @@ def test_resolve_returns_a_copy():
     resolved = resolve(config)
     assert config.loss is None and resolved is not config
     assert dataclasses.replace(resolved) == resolved
+
+
+def test_the_dcgan_paper_preset_keeps_radford_et_al_recipe():
+    """dcgan-fashion-paper is Radford et al. 2015 unchanged (Adam 2e-4, beta1 0.5, batch 128, width 64, no EMA);
+    dcgan-fashion is the course's faster recipe on the same architecture and loss."""
+    paper, fast = resolve(load_config("dcgan-fashion-paper")), resolve(load_config("dcgan-fashion"))
+    assert (paper.loss, paper.optimizer, paper.lr_g, paper.lr_d, paper.betas) == ("bce", "adam", 2e-4, 2e-4, (0.5, 0.999))
+    assert (paper.batch_size, paper.width, paper.ema_decay) == (128, 64, None)
+    assert (fast.model, fast.loss, fast.betas) == (paper.model, paper.loss, paper.betas)
