@@ -167,7 +167,7 @@ def test_every_shipped_config_resolves_and_says_what_it_is_for(name):
 
 
 def test_the_expected_configs_are_shipped():
-    expected = {"ring", "ring-seed", "dcgan-fashion", "dcgan-fashion-paper", "wgan-clip-fashion", "wgan-gp-fashion", "sngan-fashion", "cgan-fashion-bce",
+    expected = {"ring", "ring-seed", "dcgan-fashion", "dcgan-fashion-paper", "wgan-clip-fashion", "wgan-gp-fashion-paper", "sngan-fashion-paper", "cgan-fashion-seed000", "wgan-gp-fashion", "sngan-fashion", "cgan-fashion-bce",
                 "cgan-fashion-lsgan", "cgan-fashion-hinge", "cgan-fashion-wgan-gp", "dcgan-fashion-two-stage"}
     assert expected <= set(shipped_configs())
 
@@ -189,9 +189,23 @@ def test_the_clipped_wgan_keeps_the_papers_recipe():
 
 
 def test_cgan_configs_use_ttur_learning_rates():
-    for name in ("cgan-fashion-bce", "cgan-fashion-lsgan", "cgan-fashion-hinge", "cgan-fashion-wgan-gp"):
-        config = resolve(load_config(name))
-        assert (config.lr_d, config.lr_g) == (4e-4, 1e-4), name
+    """The four strategies share seed 000's architecture and one recipe: a critic 4x faster than the
+    generator (TTUR), the same width, batch and EMA; only the loss (and its preset betas) differ."""
+    configs = {name: resolve(load_config(f"cgan-fashion-{name}")) for name in ("bce", "lsgan", "hinge", "wgan-gp")}
+    for name, config in configs.items():
+        assert config.model == "cgan" and config.lr_d == 4 * config.lr_g, name
+        assert (config.width, config.batch_size, config.lr_g, config.ema_decay, config.n_critic) == (
+            32, 32, 2e-4, 0.999, 1), name
+    assert {c.loss for c in configs.values()} == {"bce", "lsgan", "hinge", "wasserstein"}
+    seed = resolve(load_config("cgan-fashion-seed000"))  # the seed's recipe, kept by name
+    assert (seed.lr_d, seed.lr_g, seed.batch_size, seed.width, seed.ema_decay) == (4e-4, 1e-4, 64, None, None)
+
+
+def test_paper_presets_are_kept_by_name():
+    """wgan-gp-fashion-paper and sngan-fashion-paper keep Gulrajani et al.'s and Miyato et al.'s recipes."""
+    wgan, sngan = resolve(load_config("wgan-gp-fashion-paper")), resolve(load_config("sngan-fashion-paper"))
+    assert (wgan.n_critic, wgan.lr_d, wgan.lr_g, wgan.betas, wgan.reg_weight) == (5, 1e-4, 1e-4, (0.0, 0.9), 10.0)
+    assert (sngan.loss, sngan.n_critic, sngan.lr_d, sngan.betas) == ("hinge", 1, 2e-4, (0.5, 0.999))
 
 
 def test_config_dict_round_trip_through_yaml():
