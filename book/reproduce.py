@@ -78,7 +78,8 @@ def plan(runs: Path, *, quick: bool) -> list[Result]:
     for name, grids, chapters, extra in (
             ("losses", {"gan": 2}, ["01", "03", "04"], "gan"),
             ("cgan-fashion", "last", ["05"], None),
-            ("two-stage", "last", ["05"], None)):
+            ("two-stage", "last", ["05"], None),
+            ("saturation", "last", ["01"], None)):
         source = book_source = CONFIGS / f"compare-{name}.yaml"
         if quick:
             source = runs / "configs" / book_source.name

@@ -31,7 +31,7 @@ def reproduce():
 
 def test_every_chapter_result_is_planned_with_one_thread(reproduce, tmp_path):
     results = reproduce.plan(tmp_path, quick=False)
-    assert [r.name for r in results] == ["ring", "ring-seed", "losses", "cgan-fashion", "two-stage"]
+    assert [r.name for r in results] == ["ring", "ring-seed", "losses", "cgan-fashion", "two-stage", "saturation"]
     verbs = [c[0] for r in results for c in r.commands]
     assert set(verbs) == {"train", "evaluate", "compare", "interpolate"}
     for r in results:
@@ -48,7 +48,7 @@ def test_the_book_comparisons_are_the_shipped_ones_at_a_budget(reproduce):
     """Do the book's comparison files keep the shipped members and only add budget overrides?"""
     from gan_course.experiments.compare import load_comparison
 
-    for name in ("cgan-fashion", "two-stage"):
+    for name in ("cgan-fashion", "two-stage", "saturation"):
         book = load_comparison(BOOK / "configs" / f"compare-{name}.yaml")
         shipped = load_comparison(f"compare-{name}")
         assert list(book.members) == list(shipped.members)
