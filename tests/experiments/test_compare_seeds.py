@@ -191,3 +191,16 @@ def test_bad_seeds_on_the_command_line_are_one_line_and_exit_2(capsys):
     assert main(["compare", "compare-cgan-fashion", "--seeds", "0", "one", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "seed 'one' in --seeds is not an integer" in err and "Traceback" not in err
+
+
+def test_a_dry_run_over_seeds_checks_each_member_once_and_plans_every_seed(tmp_path):
+    comparison = tmp_path / "c.yaml"
+    comparison.write_text("# one member, two seeds\nname: c\ncommon: {width: 8, latent_dim: 8, batch_size: 8}\n"
+                          "seeds: [3, 5]\nmembers:\n  hinge: cgan-fashion-hinge\n")
+    lines = []
+    result = compare(comparison, out=tmp_path / "out", dry_run=True, log=lines.append)
+    assert result["seeds"] == [3, 5]
+    assert result["plans"] == {"hinge/seed-3": ["train", "new run"], "hinge/seed-5": ["train", "new run"]}
+    assert sum("2 steps on synthetic data ran" in line for line in lines) == 1
+    assert any(line.startswith("dry run: hinge/seed-5: would train") for line in lines)
+    assert not (tmp_path / "out").exists()
