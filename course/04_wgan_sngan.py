@@ -792,7 +792,7 @@ for name, t in trackings.items():
           if t.pairs >= MIN_PAIRS else f"{name:8s} only {t.pairs} FID checkpoint(s) at this budget: no correlation")
 if any(t.pairs >= 2 for t in trackings.values()):
     display(plot_tracking({name: t for name, t in trackings.items() if t.pairs >= 2}, x_label="generator updates",
-                          title="FID (black) and each run's own number over training"))
+                          title="FID (black, dashed) and each run's own number over training"))
 
 # %% [markdown]
 # ## 6. Written answers

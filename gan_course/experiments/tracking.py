@@ -74,14 +74,18 @@ def rank_correlation(a: Sequence[float], b: Sequence[float]) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def loss_fid_tracking(history: Mapping, column: str) -> Tracking:
+def loss_fid_tracking(history: Mapping, column: str, *, min_pairs: int = MIN_PAIRS) -> Tracking:
     """Spearman's rho between ``history['epochs'][column]`` and the validation FID, by epoch.
 
     history: a run's history document (``gan_course.run_dir.read_history``), whose
     ``epochs`` mapping holds equal-length columns including ``epoch``, ``column`` and
     ``val_fid``. Epochs missing either value are skipped. Raises :class:`TrackingError` naming
-    the fix when the run has no FID column or fewer than :data:`MIN_PAIRS` epochs with both.
+    the fix when the run has no FID column or fewer than ``min_pairs`` epochs with both.
+    A ``min_pairs`` below :data:`MIN_PAIRS` (at least 1) accepts shorter runs, to draw their
+    curves: their ``rho`` is ``nan`` (too few epochs to rank).
     """
+    if min_pairs < 1:
+        raise TrackingError(f"min_pairs must be at least 1, got {min_pairs}")
     epochs = history.get("epochs") if isinstance(history, Mapping) else None
     if not isinstance(epochs, Mapping):
         raise TrackingError("the history has no 'epochs' columns; pass the document read from a run's history.json")
@@ -94,24 +98,27 @@ def loss_fid_tracking(history: Mapping, column: str) -> Tracking:
     numbers = epochs.get("epoch") or list(range(1, len(epochs[FID_COLUMN]) + 1))
     rows = [(int(e), _number(x), _number(f)) for e, x, f in zip(numbers, epochs[column], epochs[FID_COLUMN])]
     rows = [(e, x, f) for e, x, f in rows if x is not None and f is not None]
-    if len(rows) < MIN_PAIRS:
-        raise TrackingError(f"only {len(rows)} epochs have both {column!r} and a validation FID; at least {MIN_PAIRS} "
+    if len(rows) < min_pairs:
+        raise TrackingError(f"only {len(rows)} epochs have both {column!r} and a validation FID; at least {min_pairs} "
                             "are needed: train for more epochs with fid_every: 1")
     e, x, f = zip(*rows)
-    return Tracking(column, rank_correlation(x, f), len(rows), tuple(e), tuple(x), tuple(f))
+    rho = rank_correlation(x, f) if len(rows) >= MIN_PAIRS else float("nan")
+    return Tracking(column, rho, len(rows), tuple(e), tuple(x), tuple(f))
 
 
-def tracking_table(histories: Mapping[str, Mapping], columns: Sequence[str] = TRACKED_COLUMNS) -> list[dict]:
+def tracking_table(histories: Mapping[str, Mapping], columns: Sequence[str] = TRACKED_COLUMNS, *,
+                   min_pairs: int = MIN_PAIRS) -> list[dict]:
     """One row per (run, column) that the run's history can answer: name, column, rho, pairs.
 
     histories: run name -> history document. Columns a run does not log (``w_estimate`` for a BCE
-    run) are left out rather than reported as errors; a run without ``val_fid`` raises.
+    run) are left out rather than reported as errors; a run without ``val_fid`` raises, and so
+    does one with fewer than ``min_pairs`` epochs (see :func:`loss_fid_tracking`).
     """
     rows = []
     for name, history in histories.items():
         for column in columns:
             if column not in (history.get("epochs") or {}):
                 continue
-            result = loss_fid_tracking(history, column)
+            result = loss_fid_tracking(history, column, min_pairs=min_pairs)
             rows.append({"run": name, "column": column, "rho": result.rho, "pairs": result.pairs})
     return rows

@@ -15,12 +15,13 @@ import math
 from collections.abc import Mapping
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .figure import SAVE_DPI, PlotInputError, finish, to_numpy
 
 PANEL_SIZE_IN = (4.2, 3.2)  # one run's panel
 MAX_COLUMNS = 4  # panels per row
-FID_COLOR = "0.15"  # FID in near-black on the left axis; the loss in a colour on the right
+FID_COLOR = "0.15"  # FID dashed in near-black on the left axis; the loss solid in a colour on the right
 COLUMN_LABELS = {"w_estimate": "critic's Wasserstein estimate", "d_loss": "discriminator loss"}
 TRACKING_FIELDS = ("column", "rho", "epochs", "loss", "fid")
 
@@ -61,7 +62,8 @@ def plot_tracking(trackings: Mapping, *, x_label: str = "epoch", path=None, titl
         xs = to_numpy(list(tracking.epochs), name="x")
         color = f"C{i % 10}"
         ax.plot(xs, to_numpy(list(tracking.fid), name="fid"), color=FID_COLOR, marker="o", markersize=3,
-                linewidth=1.4, gid=f"{name}:fid", label="FID")
+                linewidth=1.4, linestyle="--", gid=f"{name}:fid", label="FID", zorder=3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs and generator updates are counts
         ax.set_xlabel(x_label)
         ax.set_ylabel("FID (lower is better)")
         ax.grid(True, alpha=0.3)

@@ -27,7 +27,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import yaml
 
@@ -209,6 +209,25 @@ class StoredResult:
                               f"{minimum}; re-create it with `book/reproduce.py --only {self.name}` from a comparison "
                               "file with 'seeds: [0, 1, 2]'")
         return seeds
+
+    def require(self, *, members: Sequence[str] = (), epoch_values: Sequence[str] = ()) -> list[str]:
+        """The members of a stored comparison, after checking that ``members`` are all among them
+        and that every member's history holds at least one value of each per-epoch column in
+        ``epoch_values`` (e.g. ``val_fid``, written only with ``fid_every``). ResultError naming
+        the rerun otherwise: the stored result is older than its comparison file."""
+        present = self.members()
+        rerun = f"re-create it with `book/reproduce.py --only {self.name}`"
+        missing = [m for m in members if m not in present]
+        if missing:
+            raise ResultError(f"the stored result {self.name!r} has no member(s) {', '.join(missing)} (it has "
+                              f"{', '.join(present)}): it predates its comparison file; {rerun}")
+        for column in epoch_values:
+            empty = [m for m in present if not any(v is not None for v in self.history(m)["epochs"].get(column) or [])]
+            if empty:
+                raise ResultError(f"the stored result {self.name!r} has no per-epoch {column!r} values for "
+                                  f"{', '.join(empty)} (trained without the setting that writes them, e.g. "
+                                  f"fid_every: 1 for val_fid); {rerun}")
+        return present
 
     def seed_rows(self) -> list[dict[str, Any]]:
         """The rows of ``comparison_seeds.csv`` (one per member and seed), numbers parsed."""

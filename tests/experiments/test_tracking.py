@@ -62,3 +62,18 @@ def test_the_table_leaves_out_columns_a_run_does_not_log():
     assert by[("wgan-gp", "w_estimate")] == pytest.approx(1.0)
     assert by[("wgan-gp", "d_loss")] == pytest.approx(-1.0)
     assert by[("gan", "d_loss")] == pytest.approx(0.4)  # ranks 3 2 4 1 vs 4 3 2 1: sum d^2 = 6
+
+
+def test_a_short_run_can_be_drawn_but_not_ranked():
+    """With min_pairs below 3, does a two-epoch run give its pairs for a figure and no rho?"""
+    h = history(d_loss=[1.0, 0.8], w_estimate=[0.5, 0.2], val_fid=[300.0, 250.0])
+    short = loss_fid_tracking(h, "w_estimate", min_pairs=1)
+    assert (short.pairs, short.epochs, short.loss, short.fid) == (2, (1, 2), (0.5, 0.2), (300.0, 250.0))
+    assert math.isnan(short.rho)
+    rows = tracking_table({"wgan": h}, min_pairs=1)
+    assert [(r["column"], r["pairs"]) for r in rows] == [("w_estimate", 2), ("d_loss", 2)]
+    assert all(math.isnan(r["rho"]) for r in rows)
+    with pytest.raises(TrackingError, match="at least 1"):
+        loss_fid_tracking(history(d_loss=[1.0, 2.0], val_fid=[None, None]), "d_loss", min_pairs=1)
+    with pytest.raises(TrackingError, match="min_pairs"):
+        loss_fid_tracking(h, "d_loss", min_pairs=0)

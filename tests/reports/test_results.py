@@ -144,3 +144,20 @@ def test_a_stored_comparison_without_seeds_fails_loudly_where_seeds_are_required
     assert stored.seeds() is None and stored.runs() == ["bce"]
     with pytest.raises(ResultError, match=r"'cmp' has no seeds \(one run per member\).*reproduce.py --only cmp"):
         stored.require_seeds()
+
+
+def test_a_stored_comparison_older_than_its_file_fails_loudly_where_members_or_columns_are_required(tmp_path):
+    """Does require() name the missing member, then the member without per-epoch values, and the rerun?"""
+    out = tmp_path / "compare"
+    for member, fid in (("gan", [300.0, 250.0]), ("wgan-gp", [None, None])):
+        fake_run(out / member, epochs=2)
+        (out / member / "history.json").write_text(json.dumps({"steps": {}, "epochs": {"epoch": [1, 2], "val_fid": fid}}))
+    (out / "comparison.json").write_text(json.dumps({"rows": [{"strategy": m, "run_dir": m} for m in ("gan", "wgan-gp")]}))
+    (out / "comparison.csv").write_text("strategy,fid\ngan,1\nwgan-gp,2\n")
+    collect_comparison(out, tmp_path / "results" / "losses")
+    stored = load_result("losses", root=tmp_path / "results")
+    assert stored.require(members=["gan", "wgan-gp"]) == ["gan", "wgan-gp"]
+    with pytest.raises(ResultError, match=r"no member\(s\) wgan-clip .*reproduce.py --only losses"):
+        stored.require(members=["gan", "wgan-clip"])
+    with pytest.raises(ResultError, match=r"no per-epoch 'val_fid' values for wgan-gp .*reproduce.py --only losses"):
+        stored.require(epoch_values=["val_fid"])
