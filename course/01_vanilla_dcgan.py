@@ -54,6 +54,7 @@ from dataclasses import replace
 from IPython.display import display
 
 from gan_course import budget
+from gan_course.course.references import show_beside
 from gan_course.data import load_dataset, synthetic_like
 from gan_course.errors import DatasetNotFoundError, GanCourseError
 from gan_course.losses import get_loss
@@ -486,12 +487,19 @@ sampler = trainer.sampler  # the generator's EMA copy when the recipe keeps one,
 # %%
 plot_losses(result.history, title="DCGAN losses (your BCE pair)")
 
+# %% [markdown]
+# **A healthy run looks like this.** Beside your scores and your samples: the same figures from the
+# course book's stored DCGAN run on Fashion-MNIST (the recipe `dcgan-fashion`, trained longer than this
+# notebook can; its caption says how long and its FID). Under the grader's budget yours is still noise.
+
 # %%
-plot_scores(result.history, title=r"mean $\sigma(D(x))$ and $\sigma(D(G(z)))$ during training")
+show_beside(plot_scores(result.history, title=r"mean $\sigma(D(x))$ and $\sigma(D(G(z)))$ during training"),
+            "01", "scores")
 
 # %%
 z = noise(64, G.latent_dim, seed=1)
-image_grid(generate(sampler, z), title=f"generated {SUBJECT} after {result.steps} iterations")
+show_beside(image_grid(generate(sampler, z), title=f"generated {SUBJECT} after {result.steps} iterations"),
+            "01", "samples")
 
 # %% [markdown]
 # Now the same DCGAN with your saturating `minimax_generator_loss` (the discriminator keeps your

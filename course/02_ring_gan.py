@@ -50,6 +50,7 @@ def generator_loss(fake_logits):
 # %matplotlib inline
 from gan_course import budget
 from gan_course.metrics import energy_distance as reference_energy_distance
+from gan_course.course.references import show_beside
 from gan_course.plotting import plot_critic_heatmap, plot_losses, plot_scatter
 
 torch.set_num_threads(1)  # tiny MLPs: one thread is faster than several (no hand-offs between cores)
@@ -467,11 +468,12 @@ fig
 # %% [markdown]
 # The generated points against the real ones (left), and where the generator puts its mass (right,
 # with the real density's contours). A generator that collapsed onto a few modes shows as a few
-# bright cells.
+# bright cells. **A healthy run looks like this:** on the right, the same figure from the course book's
+# stored run of the recipe `ring` (its caption gives its energy distance).
 
 # %%
 fake = sample(z_eval)
-plot_scatter(fresh, fake, title=f"after {EPOCHS} epochs")
+show_beside(plot_scatter(fresh, fake, title=f"after {EPOCHS} epochs"), "02", "scatter")
 
 # %% [markdown]
 # What the discriminator believes, $\sigma(D(x))$ over the plane (dropout off). At the equilibrium of

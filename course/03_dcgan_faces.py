@@ -37,6 +37,7 @@ from gan_course import budget
 from gan_course.data import load_dataset, synthetic_like
 from gan_course.errors import DatasetNotFoundError
 from gan_course.models import dcgan_weights_init
+from gan_course.course.references import show_beside
 from gan_course.plotting import image_grid, interpolation_strip, plot_losses, plot_scores
 from gan_course.train import TrainConfig, train
 
@@ -390,8 +391,10 @@ def decode(z):
     return images
 
 
-image_grid(decode(torch.randn(64, LATENT_DIM, generator=torch.Generator().manual_seed(1))),
-           title=f"generated {SUBJECT} after {result.epochs} epoch(s)")
+# A healthy run looks like this (right): the course book's stored DCGAN (Fashion-MNIST, 28x28, the recipe
+# dcgan-fashion); compare how sharp and how varied the samples are, not their subject.
+show_beside(image_grid(decode(torch.randn(64, LATENT_DIM, generator=torch.Generator().manual_seed(1))),
+                       title=f"generated {SUBJECT} after {result.epochs} epoch(s)"), "03", "samples")
 
 # %% [markdown]
 # ### Interpolation: lerp against slerp
@@ -417,7 +420,8 @@ for name, method in (("lerp", lerp), ("slerp", slerp)):
     middle = torch.stack([method(z0, z1, 3)[1] for z0, z1 in pairs])  # (1000, d): the midpoints
     print(f"{name:5s} midpoint |z| over 1000 pairs: mean {middle.norm(dim=1).mean():.2f}   "
           f"(endpoints: mean {pairs.norm(dim=2).mean():.2f}; sqrt(d) = {math.sqrt(LATENT_DIM):.2f})")
-interpolation_strip(torch.stack(strips), labels=labels, title="latent interpolation")
+show_beside(interpolation_strip(torch.stack(strips), labels=labels, title="latent interpolation"),
+            "03", "interpolation")  # right: slerp strips of the book's stored DCGAN
 
 # %% [markdown]
 # ### Written answer: lerp against slerp

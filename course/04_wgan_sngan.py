@@ -765,6 +765,16 @@ display(by_updates, by_seconds,
         *[image_grid(x, title=f"{name}: {equal_time[name]['updates']} generator updates") for name, x in samples.items()])
 
 # %% [markdown]
+# **A healthy run looks like this:** the course book's stored comparison of the objectives (longer runs
+# of the shipped recipes), its samples and its FIDs (computed with 10,000 images: compare the order
+# and the gaps with yours, not the values).
+
+# %%
+from gan_course.course.references import show_reference
+
+show_reference("04", "samples", "fid")
+
+# %% [markdown]
 # Does each run's own number follow its FID? For every FID checkpoint after the start, the figure pairs FID with the
 # mean of the run's number over the iterations since the previous checkpoint: the critics' Wasserstein estimate
 # $\hat W$ (WGAN, WGAN-GP: what your `critic_step` returns, without the penalty), the GAN's BCE discriminator loss

@@ -473,6 +473,13 @@ display(*[sample_grid_by_class(conditional_samples(G, SHOW, 1), SHOW, class_name
                                 title=f"{name} on {DATA_NAME}")
           for name, G in generators.items()])
 
+# %%
+# A healthy run looks like this: the course book's stored comparison of the four loss strategies
+# (longer runs of the shipped cgan-fashion recipes), one row per class.
+from gan_course.course.references import show_reference
+
+show_reference("05", "class_grids")
+
 # %% [markdown]
 # ### FID and KID with your functions
 #

@@ -1,12 +1,15 @@
-"""``gan-course course build``: regenerate the course notebooks from ``course/<id>.py``.
+"""``gan-course course build``: regenerate the course notebooks from ``course/<id>.py``;
+``gan-course course references``: regenerate the notebooks' reference figures from ``book/results/``.
 
 For instructors::
 
     gan-course course build            # write solutions/<id>/<id>.ipynb and assignments/<id>/<id>.ipynb
     gan-course course build --check    # exit 1 when the committed trees are out of date (CI)
     gan-course course build --dry-run  # read and validate the sources, write nothing
+    gan-course course references       # copy the healthy runs' figures into gan_course/course/references/
+    gan-course course references --check
 
-See :mod:`gan_course.course.build`.
+See :mod:`gan_course.course.build` and :mod:`gan_course.course.references`.
 """
 
 from __future__ import annotations
@@ -46,6 +49,23 @@ def add_parser(subparsers) -> None:
     build.add_argument("--course-dir", type=Path, default=None,
                        help="the course checkout holding course/ (default $GAN_COURSE_COURSE or the source checkout)")
     build.set_defaults(run=run)
+    references = actions.add_parser(
+        "references",
+        help="regenerate the notebooks' reference figures ('a healthy run looks like this') from book/results/",
+        description=(
+            "Copy each registered reference figure (gan_course/course/references.py) from the book's stored "
+            "results into gan_course/course/references/<assignment>/<name>.png and write references.json (the "
+            "stored run, its config and the numbers it shows). Run it after book/reproduce.py and commit the result."
+        ),
+        epilog="examples:\n  gan-course course references\n  gan-course course references --check",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    references.add_argument("--check", action="store_true",
+                            help="write nothing; exit 1 listing the reference files that are out of date")
+    references.add_argument("--dry-run", action="store_true", help="find every source and list the files; write nothing")
+    references.add_argument("--results", type=Path, default=None,
+                            help="the stored results (default $GAN_COURSE_BOOK_RESULTS or book/results)")
+    references.set_defaults(run=run_references)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,4 +90,27 @@ def run(args: argparse.Namespace) -> int:
     for path in report.written:
         print(f"wrote {path}")
     print(f"{len(report.written)} of {len(report.files)} generated notebooks changed")
+    return 0
+
+
+def run_references(args: argparse.Namespace) -> int:
+    from gan_course.course.references import build_references
+
+    report = build_references(results_dir=args.results, check=args.check, dry_run=args.dry_run)
+    if args.dry_run:
+        print(f"dry run: would write {len(report.files)} files:")
+        for path in report.files:
+            print(f"  {path}")
+        return 0
+    if args.check:
+        if report.stale:
+            print("out of date (run `gan-course course references` and commit the result):")
+            for path in report.stale:
+                print(f"  {path}")
+            return EXIT_STALE
+        print(f"up to date: {len(report.files)} reference files")
+        return 0
+    for path in report.written:
+        print(f"wrote {path}")
+    print(f"{len(report.written)} of {len(report.files)} reference files changed")
     return 0
