@@ -36,13 +36,17 @@ PACKAGE_PREFIX = "gan_course/course/references"  # REFERENCES_DIR relative to th
 RESULTS_PREFIX = "book/results"  # the stored results relative to the repository
 COMMAND = "gan-course course references"
 LAST = "*"  # in a source: the last match in name order (epoch_0012.png after epoch_0002.png)
-HEADLINE = ("fid", "energy_distance")  # the number a caption quotes, the first one a run has
-COMPARISON_COLUMNS = ("fid", "kid_mean", "epochs", "train_time_s")  # and every column with "accuracy"
+SEED_RUN = "seed-0"  # a comparison over seeds stores <member>/seed-<s>/ (gan_course.experiments.seeds)
+HEADLINE = ("fid", "fid_mean", "energy_distance")  # the number a caption quotes, the first one a run has
+COMPARISON_COLUMNS = ("fid", "fid_mean", "fid_std", "kid_mean", "kid_std", "class_acc", "class_acc_mean",
+                      "class_acc_std", "n_seeds", "epochs", "train_time_s", "train_time_s_mean")
 
 
 @dataclass(frozen=True)
 class Reference:
-    """One reference figure: ``source`` is a PNG below ``book/results/`` (``*`` = the last match)."""
+    """One reference figure: ``source`` is a PNG below ``book/results/`` (``*`` = the last match). A
+    source in a comparison member's folder is also looked for in its first seed's run
+    (``<member>/seed-0/``), where a comparison over seeds stores it."""
 
     assignment: str
     name: str
@@ -85,14 +89,21 @@ class ReferenceReport:
 # -- building ------------------------------------------------------------------------------
 
 
+def _candidates(source: str) -> list[str]:
+    """``losses/gan/samples/x.png``, then ``losses/gan/seed-0/samples/x.png`` (comparison/member/...)."""
+    parts = source.split("/")
+    return [source] + (["/".join([*parts[:2], SEED_RUN, *parts[2:]])] if len(parts) > 3 else [])
+
+
 def _source_file(ref: Reference, results: Path) -> Path:
-    matches = sorted(results.glob(ref.source)) if LAST in ref.source else [results / ref.source]
-    if not matches or not matches[-1].is_file():
-        top = ref.source.split("/", 1)[0]
-        raise ReferenceFigureError(f"reference {ref.assignment}/{ref.name} needs {RESULTS_PREFIX}/{ref.source}, which is not in "
-                             f"{results}; regenerate the stored result (python book/reproduce.py --only {top}) or fix "
-                             "its source in gan_course/course/references.py")
-    return matches[-1]
+    for candidate in _candidates(ref.source):
+        matches = sorted(results.glob(candidate)) if LAST in candidate else [results / candidate]
+        if matches and matches[-1].is_file():
+            return matches[-1]
+    top = ref.source.split("/", 1)[0]
+    raise ReferenceFigureError(f"reference {ref.assignment}/{ref.name} needs {RESULTS_PREFIX}/{ref.source}, which is not in "
+                               f"{results}; regenerate the stored result (python book/reproduce.py --only {top}) or fix "
+                               "its source in gan_course/course/references.py")
 
 
 def _read_json(path: Path) -> dict:
@@ -131,17 +142,18 @@ def _provenance(folder: Path) -> tuple[dict, dict]:
     if comparison:
         numbers = {}
         for row in comparison.get("rows", []):
-            keys = [k for k in row if k in COMPARISON_COLUMNS or "accuracy" in k]
+            keys = [k for k in row if (k in COMPARISON_COLUMNS or "accuracy" in k) and row[k] is not None]
             numbers[str(row.get("run_dir", row.get("strategy")))] = {k: _rounded(row[k]) for k in keys}
         return {"comparison": comparison.get("source")}, numbers
     metrics = _read_json(folder / "metrics.json")
     numbers = {k: _rounded(v) for k, v in metrics.get("metrics", {}).items()}
     training = metrics.get("training", {})
     numbers.update({k: _rounded(training[k]) for k in ("epochs", "train_time_s") if k in training})
-    parent = _read_json(folder.parent / "comparison.json")
+    member = folder.parent if folder.name.startswith("seed-") else folder  # <member>/seed-<s>/ over seeds
+    parent = _read_json(member.parent / "comparison.json")
     if parent:
-        return {"config": _member_config(parent, folder.name), "comparison": parent.get("source"),
-                "member": folder.name}, numbers
+        return {"config": _member_config(parent, member.name), "comparison": parent.get("source"),
+                "member": member.name}, numbers
     argv = [a for command in _read_json(folder / "run.json").get("commands", []) for a in command.get("argv", [])]
     return {"config": argv[argv.index("--config") + 1] if "--config" in argv[:-1] else None}, numbers
 
@@ -157,7 +169,7 @@ def caption(entry: dict) -> str:
     if numbers and all(isinstance(v, dict) for v in numbers.values()):  # a comparison: one headline per run
         key = next((k for k in HEADLINE if all(k in v for v in numbers.values())), None)
         if key:
-            shows = f"{key.upper()} " + ", ".join(f"{run} {v[key]:.1f}" for run, v in numbers.items())
+            shows = "FID " + ", ".join(f"{run} {v[key]:.1f}" for run, v in numbers.items())
     else:
         if "epochs" in numbers:
             where.append(f"{numbers['epochs']} epochs")

@@ -178,3 +178,25 @@ def test_every_notebook_shows_a_registered_reference_figure(assignment):
     for short, names in calls:
         assert assignment.startswith(short)
         assert names and all(f"{assignment}/{name}" in registered for name in names), (short, names)
+
+
+def test_a_comparison_over_seeds_gives_the_first_seeds_run_and_the_mean_fid(tmp_path, monkeypatch):
+    """gan-course compare with seeds stores <member>/seed-<s>/ and comparison.json rows of means."""
+    results = tmp_path / "results"
+    run = results / "cgan" / "bce" / "seed-0"
+    (run / "samples").mkdir(parents=True)
+    image_grid(torch.ones(4, 1, 8, 8), path=run / "samples" / "epoch_0003.png")
+    image_grid(torch.ones(4, 1, 8, 8), path=results / "cgan" / "class_grids.png")
+    (run / "metrics.json").write_text(json.dumps({"metrics": {"fid": 50.0}, "training": {"epochs": 3}}))
+    (results / "cgan" / "comparison.json").write_text(json.dumps({"source": "x.yaml", "seeds": [0, 1, 2], "rows": [
+        {"strategy": "bce", "run_dir": "bce", "n_seeds": 3, "fid_mean": 55.55, "fid_std": 4.0, "class_acc_mean": 0.9,
+         "fid_floor": 0.3, "kid_std": None}]}))
+    monkeypatch.setattr(refs, "REFERENCES", (
+        refs.Reference("05_cgan_losses", "samples", "cgan/bce/samples/epoch_*.png", "x"),
+        refs.Reference("05_cgan_losses", "class_grids", "cgan/class_grids.png", "y")))
+    refs.build_references(results_dir=results, out_dir=tmp_path / "out")
+    samples, grids = manifest(tmp_path / "out")
+    assert samples["source"] == "book/results/cgan/bce/seed-0/samples/epoch_0003.png"
+    assert (samples["run"], samples["member"], samples["comparison"]) == ("book/results/cgan/bce/seed-0", "bce", "x.yaml")
+    assert grids["numbers"] == {"bce": {"n_seeds": 3, "fid_mean": 55.55, "fid_std": 4.0, "class_acc_mean": 0.9}}
+    assert grids["caption"] == "book/results/cgan (x.yaml): FID bce 55.5"
