@@ -455,6 +455,7 @@ base = resolve(replace(
     batch_size=budget.pick(full=recipe.batch_size, grader=32),
     width=budget.pick(full=recipe.width, grader=8),
     threads=budget.pick(full=recipe.threads, grader=1),
+    compile=budget.pick(full=recipe.compile, grader=False),  # compiling costs more than 6 iterations save
     fid_every=None,  # the notebook measures FID itself, once, at the end
     log_every=budget.pick(full=10, grader=1),
     grid_size=64,
