@@ -208,3 +208,20 @@ def test_a_fault_that_is_not_the_layouts_is_raised_by_training_not_hidden(tiny_c
             pytest.raises(ValueError, match="a bug in the student's discriminator"):
         trainer.fit()
     assert trainer.channels_last and not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+@pytest.mark.slow
+def test_a_real_compile_trains_what_eager_trains_up_to_rounding(tiny_config, cifar_data, no_plots):
+    """torch.compile for real (inductor, gcc): about 30 s of CPU on 2 cores, so kept out of the default run."""
+    runs = {}
+    for compiled in (False, True):
+        trainer = Trainer(_image_config(tiny_config, name=f"compile-{compiled}", compile=compiled, epochs=2),
+                          data=cifar_data)
+        runs[compiled] = trainer, trainer.fit()
+    (eager, eager_result), (fast, fast_result) = runs[False], runs[True]
+    assert fast.compiled and not eager.compiled
+    _same_state(fast.G.state_dict(), eager.G.state_dict(), exact=False)
+    _same_state(fast.D.state_dict(), eager.D.state_dict(), exact=False)
+    assert fast_result.history.steps["d_loss"] == pytest.approx(eager_result.history.steps["d_loss"], rel=1e-4)
+    assert load_checkpoint(fast_result.run_dir / "checkpoints" / "latest.pt")["generator"].keys() == \
+        eager.G.state_dict().keys()  # the plain module's names, no "_orig_mod." prefix
