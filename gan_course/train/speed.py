@@ -116,8 +116,9 @@ def prepare(trainer, first_batch: Callable[[], tuple]) -> None:
     elsewhere: nothing is dropped for it, and the first training step raises it.
     """
     compile_wanted, custom = trainer.config.compile, bool(trainer.custom_components)
-    if not (compile_wanted or (trainer.channels_last and custom)):
+    if trainer.__dict__.get("_prepared") or not (compile_wanted or (trainer.channels_last and custom)):
         return
+    trainer._prepared = True  # once per trainer, however often fit is called
     real, labels = first_batch()
 
     def trial() -> Exception | None:

@@ -141,7 +141,7 @@ def grad_norm(module: torch.nn.Module) -> Tensor:
     a 0-dim tensor on the parameters' device (0 without gradients)."""
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     if not grads:
-        return torch.zeros(())
+        return torch.zeros((), device=next(module.parameters(), torch.zeros(())).device)
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
 
 
