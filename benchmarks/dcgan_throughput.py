@@ -20,7 +20,7 @@ one: ``compile_s * r / (r - r_eager)``. Warm-up steps are excluded; each of ``--
 timings covers ``--steps`` iterations and the table reports the median repeat. Data are
 synthetic 28x28 images (the loader is not what is measured).
 
-Run ``python benchmarks/dcgan_throughput.py [--widths 64 32] [--batch 128] [--steps 10]
+Run ``python benchmarks/dcgan_throughput.py [--widths 64 32] [--batch 64] [--steps 10]
 [--repeats 3] [--threads N]`` (default threads: one per free core, as training picks them).
 ``measure`` (a plain step outside the trainer, per batch size) is what
 ``threads_under_load.py`` times.
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--widths", type=int, nargs="+", default=[64, 32], help="ngf = ndf of G and D")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=64, help="the batch of the shipped dcgan-fashion recipe")
     parser.add_argument("--steps", type=int, default=10, help="iterations per timed repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=3)
