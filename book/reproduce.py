@@ -2,11 +2,12 @@
 artefacts the chapters read in ``book/results/<name>/``, each with a ``run.json`` (commands,
 seed, package version, hardware, wall time).
 
-    .venv/bin/python book/reproduce.py                 # everything, about 20-25 min on 1 CPU thread
+    .venv/bin/python book/reproduce.py                 # everything, about 60 min on 1 CPU thread
     .venv/bin/python book/reproduce.py --only ring     # one result (names: see --help)
     .venv/bin/python book/reproduce.py --quick         # a smoke test of the whole pipeline (~2 min),
                                                        # into <runs>/book-quick/, not the book
     .venv/bin/python book/reproduce.py --dry-run       # print the commands
+    .venv/bin/python book/reproduce.py --only cgan-fashion --reuse   # collect runs trained in parallel
 
 Every command runs as a subprocess (``gan-course train``, ``evaluate``, ``interpolate``,
 ``compare``) with one torch thread (``OMP_NUM_THREADS=1`` and ``threads: 1`` in the configs),
@@ -60,8 +61,9 @@ class Result:
     quick_config: tuple[Path, Path] | None = None  # (book comparison file, its --quick copy to write first)
 
 
-def plan(runs: Path, *, quick: bool) -> list[Result]:
-    """Every result of the book, in the order they run. quick: token budgets (see --quick)."""
+def plan(runs: Path, *, quick: bool, reuse: bool = False) -> list[Result]:
+    """Every result of the book, in the order they run. quick: token budgets (see --quick). reuse: a
+    comparison keeps its members' finished runs whose configuration is unchanged (no ``--force``)."""
     ring_epochs = ["--epochs", str(QUICK_RING_EPOCHS)] if quick else []
     evaluate_samples = ["--samples", str(QUICK_SAMPLES)] if quick else []
     common = ["--threads", str(THREADS), "--out", str(runs), "--overwrite", "--no-progress", "--no-tensorboard"]
@@ -84,7 +86,7 @@ def plan(runs: Path, *, quick: bool) -> list[Result]:
         if quick:
             source = runs / "configs" / book_source.name
         out = runs / f"compare-{name}"
-        commands = [["compare", str(source), "--out", str(out), "--force", *evaluate_samples]]
+        commands = [["compare", str(source), "--out", str(out), *([] if reuse else ["--force"]), *evaluate_samples]]
         if extra:  # latent interpolation of that member (chapter 03)
             for method in ("slerp", "lerp"):
                 commands.append(["interpolate", str(out / extra), "--rows", "4", "--steps", "10", "--method", method])
@@ -196,10 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=None, help="where the stored results go (default: "
                         "gan_course.paths.book_results_dir(), i.e. book/results; <runs>/book-quick/results with --quick)")
     parser.add_argument("--dry-run", action="store_true", help="print the commands and exit")
+    parser.add_argument("--reuse", action="store_true", help="comparisons keep finished member runs whose config is "
+                        "unchanged (e.g. trained by several 'gan-course compare' processes in parallel) instead of "
+                        "retraining them (--force)")
     args = parser.parse_args(argv)
     runs = (args.runs or paths.runs_dir() / ("book-quick" if args.quick else "book")).resolve()
     results_dir = (args.results or (runs / "results" if args.quick else paths.book_results_dir())).resolve()
-    todo = [r for r in plan(runs, quick=args.quick) if not args.only or r.name in args.only]
+    todo = [r for r in plan(runs, quick=args.quick, reuse=args.reuse) if not args.only or r.name in args.only]
     if args.dry_run:
         for result in todo:
             for command in result.commands:

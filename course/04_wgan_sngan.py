@@ -821,8 +821,10 @@ if any(t.pairs >= 2 for t in trackings.values()):
 # iterations): final energy distances SNGAN 0.05, GAN 0.21, WGAN-GP 4.1, clipped WGAN 8.5. SNGAN and
 # the GAN cover the "S" (parts over- or under-filled); WGAN-GP is a line of points still turning towards
 # the data; the clipped WGAN has barely moved. On images every run trained for the same `IMAGE_SECONDS` of
-# its shipped recipe: TODO(lead): numbers (each run's generator updates, iterations and seconds per generator
-# update; FID at the shared count of generator updates and at the end; which runs show recognisable garments).
+# its shipped recipe; the numbers depend on the machine (the same seconds buy more updates on a faster
+# one), so grade the reading of the student's two tables: each run's generator updates, iterations and
+# seconds per generator update, FID at the shared count of generator updates and at the end, and which
+# runs show recognisable garments (the course book's chapter 04 has a stored comparison of the four recipes).
 # Points to look for, tied to the student's figures:
 #
 # * *Curves.* The BCE and hinge losses say little about quality: after the first few hundred steps they
@@ -839,13 +841,13 @@ if any(t.pairs >= 2 for t in trackings.values()):
 #   trained against a critic that took $n_\text{critic}$ steps per update (the recipe table: 5 for the clipped
 #   WGAN), so per update it can keep up with or beat the one-step objectives; at an equal wall time it has made
 #   several times fewer updates ($n_\text{critic}$ critic steps each, and WGAN-GP's penalty costs a second
-#   backward pass), so it falls behind:
-#   TODO(lead): numbers (the two FID tables). The clipped WGAN keeps the paper's recipe (RMSprop $5\cdot10^{-5}$,
-#   $c = 0.01$) and is slow under both comparisons: TODO(lead): numbers. A student should say which
+#   backward pass), so it falls behind in the equal-time table. The clipped WGAN keeps the paper's recipe
+#   (RMSprop $5\cdot10^{-5}$, $c = 0.01$) and is slow under both comparisons: its FID stays far above the
+#   others' in both tables. A student should say which
 #   comparison answers which question (sample efficiency per generator update vs quality per CPU-minute).
 # * *Cost.* The gradient penalty adds a second backward pass per critic step; per generator update a
-#   WGAN costs about $n_\text{critic}$ iterations; spectral norm is nearly free: TODO(lead): numbers (seconds
-#   per generator update from the equal-wall-time table).
+#   WGAN costs about $n_\text{critic}$ iterations; spectral norm is nearly free (compare the seconds per
+#   generator update in the equal-wall-time table).
 #
 # **Rubric (5 points).** Dynamics explained with reasons, from their own curves (2); sample quality backed by
 # their figures and numbers, at equal generator updates and at equal wall time (2); cost per iteration and per
@@ -862,9 +864,9 @@ if any(t.pairs >= 2 for t in trackings.values()):
 # **Model answer (for graders).** On the ring (seed 0, full budget) the WGAN-GP estimate rises to about
 # 20 in the first 200 iterations while the critic learns, then falls steadily (to about 13 at iteration
 # 2,000) while the energy distance falls from about 9.7 to 4.1: after the critic's warm-up the two move
-# together. On images (section 5, full budget, seed 0) the printed rank correlations with FID are: TODO(lead):
-# numbers (GAN d_loss, WGAN w_estimate, WGAN-GP w_estimate, SNGAN d_loss, each with its number of checkpoints).
-# Expect the shape of Arjovsky et al., figures 3-4, and Gulrajani et al., figure 3: a positive correlation for a
+# together. On images (section 5) the student prints four rank correlations with FID (GAN d_loss, WGAN
+# w_estimate, WGAN-GP w_estimate, SNGAN d_loss, each with its number of checkpoints); the course book's
+# chapter 04 reports the same correlations for its stored runs. Expect the shape of Arjovsky et al., figures 3-4, and Gulrajani et al., figure 3: a positive correlation for a
 # critic that stays near-optimal once its warm-up is past; a student whose first checkpoints fall in the warm-up,
 # or whose clipped critic stays far from optimal, may print a weaker one and should say why. The GAN's BCE loss
 # drifts towards $2\log 2 \approx 1.39$ (about 1.3 on the ring) and then sits while quality keeps improving; an
@@ -904,7 +906,7 @@ if any(t.pairs >= 2 for t in trackings.values()):
 # WGAN-GP), and $\hat W$ stays near 0, two orders of magnitude below WGAN-GP's (it measures a
 # scaled-down, crude distance). The generator therefore receives weak gradients that point
 # in one global direction (the ramp) rather than towards the nearest data, so the clipped WGAN barely
-# moves at this budget (on images: TODO(lead): numbers, its FID against WGAN-GP's at equal generator
+# moves at this budget (on images its FID stays far above WGAN-GP's even at an equal number of generator
 # updates); too small a $c$ also makes gradients vanish through the layers, too large a
 # $c$ makes them explode. The gradient penalty constrains the gradient norm only where it matters
 # (between real and fake samples), leaving the weights free; spectral normalisation divides each

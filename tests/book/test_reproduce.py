@@ -125,3 +125,14 @@ def test_dry_run_prints_the_commands_and_writes_nothing(reproduce, tmp_path, cap
     out = capsys.readouterr().out
     assert "gan-course train --config ring " in out and "gan-course compare " in out
     assert not (tmp_path / "runs").exists()
+
+
+def test_reuse_drops_force_from_the_comparisons_only(reproduce, tmp_path):
+    """--reuse keeps finished member runs (compare without --force); everything else is planned the same."""
+    fresh, reused = reproduce.plan(tmp_path, quick=False), reproduce.plan(tmp_path, quick=False, reuse=True)
+    for a, b in zip(fresh, reused):
+        for x, y in zip(a.commands, b.commands):
+            if x[0] == "compare":
+                assert "--force" in x and [arg for arg in x if arg != "--force"] == y
+            else:
+                assert x == y
