@@ -74,22 +74,29 @@ def run(args: argparse.Namespace) -> int:
 
     assignments = tuple(args.assignment or ASSIGNMENTS)
     report = build(course_dir=args.course_dir, assignments=assignments, check=args.check, dry_run=args.dry_run)
+    return _print_report(report, args, dry_run_header=f"dry run: {len(assignments)} source(s) valid; would write:",
+                         command="gan-course course build", noun="generated notebooks")
+
+
+def _print_report(report, args: argparse.Namespace, *, dry_run_header: str, command: str, noun: str) -> int:
+    """What a generator of committed files (course build, course references) prints, and its exit status:
+    the files it would write (--dry-run), the stale ones (--check) or the ones it wrote."""
     if args.dry_run:
-        print(f"dry run: {len(assignments)} source(s) valid; would write:")
+        print(dry_run_header)
         for path in report.files:
             print(f"  {path}")
         return 0
     if args.check:
         if report.stale:
-            print("out of date (run `gan-course course build` and commit the result):")
+            print(f"out of date (run `{command}` and commit the result):")
             for path in report.stale:
                 print(f"  {path}")
             return EXIT_STALE
-        print(f"up to date: {len(report.files)} generated notebooks")
+        print(f"up to date: {len(report.files)} {noun}")
         return 0
     for path in report.written:
         print(f"wrote {path}")
-    print(f"{len(report.written)} of {len(report.files)} generated notebooks changed")
+    print(f"{len(report.written)} of {len(report.files)} {noun} changed")
     return 0
 
 
@@ -97,20 +104,5 @@ def run_references(args: argparse.Namespace) -> int:
     from gan_course.course.references import build_references
 
     report = build_references(results_dir=args.results, check=args.check, dry_run=args.dry_run)
-    if args.dry_run:
-        print(f"dry run: would write {len(report.files)} files:")
-        for path in report.files:
-            print(f"  {path}")
-        return 0
-    if args.check:
-        if report.stale:
-            print("out of date (run `gan-course course references` and commit the result):")
-            for path in report.stale:
-                print(f"  {path}")
-            return EXIT_STALE
-        print(f"up to date: {len(report.files)} reference files")
-        return 0
-    for path in report.written:
-        print(f"wrote {path}")
-    print(f"{len(report.written)} of {len(report.files)} reference files changed")
-    return 0
+    return _print_report(report, args, dry_run_header=f"dry run: would write {len(report.files)} files:",
+                         command="gan-course course references", noun="reference files")
