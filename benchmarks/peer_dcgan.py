@@ -59,11 +59,14 @@ class Marks:
         self.rows: list[dict] = []
         self.states: list[dict] = []
 
-    def take(self, now: float, images: int, module) -> None:
-        """Record every mark reached by ``now`` (training seconds)."""
+    def take(self, now: float, images: int, module, *, ended_at: float | None = None) -> None:
+        """Record every mark reached by ``now`` (training seconds). ``ended_at``: the contender's run
+        finished after that many training seconds, before these marks; its last generator stands
+        for them, and the row records when it ended (``seconds``) and ``ended: True``."""
         state = {k: v.detach().clone() for k, v in module.state_dict().items()} if module is not None else None
         while self.pending and self.pending[0] <= now:
-            self.rows.append({"mark_s": self.pending.pop(0), "seconds": now, "images": images})
+            row = {"mark_s": self.pending.pop(0), "seconds": now if ended_at is None else ended_at, "images": images}
+            self.rows.append({**row, "ended": True} if ended_at is not None else row)
             self.states.append(state)
 
     @property
@@ -214,9 +217,9 @@ def child_package(args, work: Path) -> None:
     config = load_config(PACKAGE_CONFIG, out_dir=str(work), tensorboard=False, progress=False, seed=args.seed, **overrides)
     marks = Marks(args.marks)
     trainer = Trainer(config, callbacks=[_PackageMarks(marks, config.batch_size)])
-    trainer.fit(overwrite=True)
-    if not marks.done:  # the run ended first: the last generator stands for the later marks
-        marks.take(float("inf"), trainer.step * config.batch_size, trainer.sampler)
+    result = trainer.fit(overwrite=True)
+    if not marks.done:  # the recipe's epochs ended first: the last generator stands for the later marks
+        marks.take(float("inf"), trainer.step * config.batch_size, trainer.sampler, ended_at=result.train_time)
     samples = []
     for state in marks.states:
         trainer.sampler.load_state_dict(state)
@@ -272,6 +275,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pytorch-examples", type=Path, help="a checkout of github.com/pytorch/examples")
     parser.add_argument("--threads", type=int, help="torch threads of every contender (default: each one's own)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", nargs="+", choices=CONTENDERS, metavar="CONTENDER",
+                        help=f"run only these contenders, in the fixed order ({', '.join(CONTENDERS)}); default: all. "
+                             "For re-measuring one after a change: the published table runs all three")
     parser.add_argument("--out", type=Path, help="keep logs, snapshots and results here (default: a temporary dir)")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -299,7 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     floor = fid_floor("fashion-mnist", n=args.fid_samples).value
     results = {}
     for name in CONTENDERS:
-        if name == "pytorch-examples" and args.pytorch_examples is None:
+        if args.only and name not in args.only:
+            results[name] = {"skipped": "not in --only"}
+        elif name == "pytorch-examples" and args.pytorch_examples is None:
             results[name] = {"skipped": "no --pytorch-examples DIR: clone https://github.com/pytorch/examples "
                                         "and pass its path"}
         else:
@@ -317,8 +325,9 @@ def main(argv: list[str] | None = None) -> None:
         for row in result["rows"]:
             speed = row["images"] / row["seconds"] if row["seconds"] else float("nan")
             fid = f"{row['fid']:8.2f}" if "fid" in row else f"{'-':>8}"
+            ended = "  (its run had ended: the final generator)" if row.get("ended") else ""
             print(f"{name:<18} {row['mark_s'] / 60:8.2f} {row['seconds']:8.1f} {row['images']:8d} {speed:7.1f} "
-                  f"{fid} {result['threads']:>7}")
+                  f"{fid} {result['threads']:>7}{ended}")
     load_after = _load()
     print(f"load average before {load_before}, after {load_after}")
     from gan_course.atomic import write_text_atomic

@@ -60,8 +60,10 @@ class Reference:
 
 
 REFERENCES: tuple[Reference, ...] = (
-    Reference("01_vanilla_dcgan", "samples", "losses/gan/samples/epoch_*.png", "DCGAN samples (Fashion-MNIST)"),
-    Reference("01_vanilla_dcgan", "scores", "losses/gan/plots/scores.png", "mean sigma(D(x)) and sigma(D(G(z)))"),
+    Reference("01_vanilla_dcgan", "samples", "saturation/non-saturating/samples/epoch_*.png",
+              "DCGAN samples (Fashion-MNIST), non-saturating loss"),
+    Reference("01_vanilla_dcgan", "scores", "saturation/non-saturating/plots/scores.png",
+              "mean sigma(D(x)) and sigma(D(G(z)))"),
     Reference("02_ring_gan", "scatter", "ring/plots/scatter.png", "ring samples and their density"),
     Reference("03_dcgan_faces", "samples", "losses/gan/samples/epoch_*.png", "DCGAN samples (Fashion-MNIST)"),
     Reference("03_dcgan_faces", "interpolation", "losses/gan/samples/interpolation_slerp.png",

@@ -62,10 +62,13 @@ def test_the_manifest_records_repository_relative_paths_and_the_runs_numbers():
     assert ring["config"] == "ring" and ring["numbers"]["energy_distance"] == round(stored["metrics"]["energy_distance"], 4)
     assert ring["caption"] == (f"book/results/ring (config ring, {stored['training']['epochs']} epochs): energy distance "
                                f"{stored['metrics']['energy_distance']:.3g}")
-    samples = next(e for e in entries if (e["assignment"], e["name"]) == ("01_vanilla_dcgan", "samples"))
+    samples = next(e for e in entries if (e["assignment"], e["name"]) == ("03_dcgan_faces", "samples"))
     assert (samples["config"], samples["member"]) == ("dcgan-fashion", "gan")  # book/configs/compare-losses.yaml
     assert samples["source"] == "book/results/losses/gan/samples/" + sorted(
         p.name for p in (RESULTS / "losses" / "gan" / "samples").glob("epoch_*.png"))[-1]
+    saturation = next(e for e in entries if (e["assignment"], e["name"]) == ("01_vanilla_dcgan", "samples"))
+    # 01 trains dcgan-fashion-strong-d: its reference is the book's run of that recipe (compare-saturation.yaml)
+    assert (saturation["config"], saturation["member"]) == ("dcgan-fashion-strong-d", "non-saturating")
     assert {e["assignment"] for e in entries} == set(ASSIGNMENTS), "every notebook has a reference figure"
 
 

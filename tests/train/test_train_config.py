@@ -168,7 +168,8 @@ def test_every_shipped_config_resolves_and_says_what_it_is_for(name):
 
 def test_the_expected_configs_are_shipped():
     expected = {"ring", "ring-seed", "dcgan-fashion", "dcgan-fashion-paper", "wgan-clip-fashion", "wgan-gp-fashion-paper", "sngan-fashion-paper", "cgan-fashion-seed000", "wgan-gp-fashion", "sngan-fashion", "cgan-fashion-bce",
-                "cgan-fashion-lsgan", "cgan-fashion-hinge", "cgan-fashion-wgan-gp", "dcgan-fashion-two-stage"}
+                "cgan-fashion-lsgan", "cgan-fashion-hinge", "cgan-fashion-wgan-gp", "dcgan-fashion-two-stage",
+                "dcgan-fashion-strong-d"}
     assert expected <= set(shipped_configs())
 
 
@@ -235,3 +236,13 @@ def test_the_dcgan_paper_preset_keeps_radford_et_al_recipe():
     assert (paper.loss, paper.optimizer, paper.lr_g, paper.lr_d, paper.betas) == ("bce", "adam", 2e-4, 2e-4, (0.5, 0.999))
     assert (paper.batch_size, paper.width, paper.ema_decay) == (128, 64, None)
     assert (fast.model, fast.loss, fast.betas) == (paper.model, paper.loss, paper.betas)
+
+
+def test_the_head_start_recipe_differs_from_dcgan_fashion_only_in_its_learning_rates():
+    """dcgan-fashion-strong-d (assignment 01's saturation runs) is dcgan-fashion with the discriminator
+    learning 4x faster than the generator, at constant rates: nothing else may drift apart."""
+    fast, strong = resolve(load_config("dcgan-fashion")), resolve(load_config("dcgan-fashion-strong-d"))
+    assert strong.lr_d == pytest.approx(4 * strong.lr_g) and strong.lr_schedule == "none"
+    own = {"name", "lr_d", "lr_g", "lr_schedule", "epochs"}
+    differ = {f.name for f in dataclasses.fields(fast) if f.name not in own and getattr(fast, f.name) != getattr(strong, f.name)}
+    assert differ == set(), f"dcgan-fashion-strong-d drifted from dcgan-fashion in {sorted(differ)}"
