@@ -65,8 +65,10 @@ class Marks:
         for them, and the row records when it ended (``seconds``) and ``ended: True``."""
         state = {k: v.detach().clone() for k, v in module.state_dict().items()} if module is not None else None
         while self.pending and self.pending[0] <= now:
-            row = {"mark_s": self.pending.pop(0), "seconds": now if ended_at is None else ended_at, "images": images}
-            self.rows.append({**row, "ended": True} if ended_at is not None else row)
+            row = {"mark_s": self.pending.pop(0), "seconds": now, "images": images}
+            if ended_at is not None:
+                row.update(seconds=ended_at, ended=True)
+            self.rows.append(row)
             self.states.append(state)
 
     @property
