@@ -20,6 +20,7 @@
 | ``state``       | a checkpoint's contents (trainer_state, restore_trainer), RNG states, resume checks |
 | ``schedules``   | make_scheduler (none, linear, two-stage)                         |
 | ``ema``         | EMA of the generator (Yazici et al. 2019)                        |
+| ``standing_stats`` | BatchNorm statistics recomputed for the sampling generator (Brock et al. 2019) |
 | ``epoch_metric`` | EpochMetric: the per-epoch metric that picks best.pt (energy distance / sliced Wasserstein) |
 | ``outputs``     | save_samples (grid or 2D scatter, one way), final plots, redraw_plots |
 | ``tensorboard`` | TensorBoardLogger: RUN_DIR/tensorboard/ event files (on by default) |

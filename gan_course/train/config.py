@@ -222,6 +222,9 @@ class TrainConfig:
     ema_decay: float | None = setting(None, "keep an EMA of the generator with this decay (e.g. 0.999); samples "
                                       "and the metric use it", flag="--ema", unset="no EMA",
                                       check=_open_unit("try 0.999, or leave it unset for no EMA"))
+    standing_stats: bool = setting(False, "before each epoch's samples, metric and checkpoint, recompute the sampling "
+                                   "generator's BatchNorm statistics from 100 batches of fresh noise (standing "
+                                   "statistics, Brock et al. 2019) instead of keeping the last training batches'")
     epochs: int = setting(20, "passes over the data", check=positive(20))
     batch_size: int = setting(128, "samples per batch", check=positive(128))
     latent_dim: int = setting(100, "size of z", check=positive(100))

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 RESUMABLE_CHANGES = ("name", "out_dir", "dataset_path", "epochs", "max_steps", "device", "channels_last", "compile",
                      "progress", "sample_every", "grid_size", "log_every", "tensorboard", "plots")
 NOISE_SEED_OFFSET = 1  # the noise generator is seeded with seed + 1, the data order with seed
+STANDING_SEED_OFFSET = 2  # standing statistics' noise (gan_course.train.standing_stats): seed + 2, every epoch
 # What a checkpoint needs so that training can continue from it.
 TRAINING_KEYS = ("config", "epoch", "step", "generator", "discriminator", "opt_g", "opt_d", "sched_g",
                  "sched_d", "ema", "rng", "history", "best_metric", "best_epoch", "elapsed", "partial")

@@ -56,7 +56,9 @@ from .history import History
 from .run_writer import RunDirWriter
 from .schedules import make_scheduler
 from .speed import laid_out, prepare
-from .state import NOISE_SEED_OFFSET, global_rng_state, restore_trainer, set_global_rng_state, trainer_state, trainers_global_rng
+from .standing_stats import standing_statistics
+from .state import (NOISE_SEED_OFFSET, STANDING_SEED_OFFSET, global_rng_state, restore_trainer, set_global_rng_state,
+                    trainer_state, trainers_global_rng)
 from .stats import CRITIC_VALUES, EPOCH_MEANS, PENALTY_VALUES, STEP_VALUES, EpochStats, diverged, grad_norm
 from .validation import ValidationFID
 
@@ -278,6 +280,9 @@ class Trainer:
         self.epoch += 1
         self.elapsed += stats.seconds
         eval_start = time.perf_counter()  # evaluation seconds of this epoch (history "eval_time")
+        if self.config.standing_stats:  # the sampler's BatchNorm statistics, for its own weights
+            standing_statistics(self.sampler, batch_size=self.config.batch_size,
+                                seed=self.config.seed + STANDING_SEED_OFFSET, device=self.device)
         fake = self.last_samples = self.metric.samples(self.sampler)  # (n, ...) on the CPU
         if not bool(torch.isfinite(fake).all()):
             self._diverged("the generator outputs NaN or Inf", step=self.step, epoch=self.epoch)

@@ -1,0 +1,60 @@
+"""Trainers fitted side by side in forked processes end exactly as when fitted one after the other."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+
+from gan_course.losses import get_loss
+from gan_course.train import Trainer
+from gan_course.train.side_by_side import fit_side_by_side
+
+from .conftest import parameters_of
+
+def _trainers(tiny_config, ring_data, tag: str, **pieces):
+    return {name: Trainer(tiny_config(name=f"{tag}-{name}", seed=seed, ema_decay=0.9), data=ring_data,
+                          **pieces.get(name, {}))
+            for name, seed in (("a", 0), ("b", 1), ("c", 2))}
+
+
+def test_side_by_side_matches_one_after_the_other(tiny_config, ring_data, no_plots):
+    trainers = _trainers(tiny_config, ring_data, "alone")
+    alone = {name: trainer.fit() for name, trainer in trainers.items()}
+    together_trainers = _trainers(tiny_config, ring_data, "together")
+    together = fit_side_by_side(together_trainers, jobs=2)
+    assert list(together) == ["a", "b", "c"]
+    for name in alone:
+        assert together[name].steps == alone[name].steps == 8  # 2 epochs of 4 batches
+        assert together[name].history.epochs["metric"] == alone[name].history.epochs["metric"]
+        # the parent's trainer now holds the trained state: live G, its average and the counters
+        for module in ("G", "D"):
+            ours = parameters_of(getattr(together_trainers[name], module))
+            theirs = parameters_of(getattr(trainers[name], module))
+            assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+        ema_ours, ema_theirs = parameters_of(together_trainers[name].sampler), parameters_of(trainers[name].sampler)
+        assert all(torch.equal(ema_ours[k], ema_theirs[k]) for k in ema_theirs)
+        assert together_trainers[name].step == 8 and together_trainers[name].epoch == 2
+    # different seeds really trained different models (the comparison above is not vacuous)
+    a, b = parameters_of(together_trainers["a"].G), parameters_of(together_trainers["b"].G)
+    assert not all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _failing_loss(*args, **kwargs):
+    raise ValueError("boom: the student's loss failed")
+
+
+def test_a_failing_run_raises_its_own_error_in_the_parent(tiny_config, ring_data, no_plots):
+    broken = replace(get_loss("bce"), d_loss=_failing_loss)
+    trainers = _trainers(tiny_config, ring_data, "fail", b={"loss": broken})
+    with pytest.raises(ValueError, match="boom: the student's loss failed"):
+        fit_side_by_side(trainers, jobs=2)
+    assert trainers["a"].checkpoint_path.is_file()  # the run beside it finished and wrote its checkpoint
+
+
+def test_one_job_fits_in_this_process(tiny_config, ring_data, no_plots, monkeypatch):
+    monkeypatch.setattr("gan_course.train.side_by_side.multiprocessing.get_context",
+                        lambda *_: pytest.fail("one job must not fork"))
+    results = fit_side_by_side(_trainers(tiny_config, ring_data, "one"), jobs=1)
+    assert [r.steps for r in results.values()] == [8, 8, 8]
