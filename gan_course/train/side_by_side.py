@@ -72,7 +72,9 @@ def fit_side_by_side(trainers: Mapping[str, object], *, jobs: int | None = None,
     Returns {name: TrainResult} in the order of ``trainers``; ``wall_time`` is each run's own
     time from its start to its end. Raises :class:`SideBySideError` naming the run when a child
     fails (after the other running children have finished), or the child's own exception when
-    it can be sent back (a :class:`~gan_course.errors.TrainingDiverged`, say).
+    it can be sent back (a :class:`~gan_course.errors.TrainingDiverged`, say). When the caller is
+    interrupted (a notebook's stop button), the running children are terminated before the
+    ``KeyboardInterrupt`` propagates.
     """
     names = list(trainers)
     free = auto_threads()
@@ -83,33 +85,40 @@ def fit_side_by_side(trainers: Mapping[str, object], *, jobs: int | None = None,
     logger.info("training %d runs, %d at a time with %d torch thread(s) each", len(names), jobs, threads)
     context = multiprocessing.get_context("fork")
     waiting, running, results, failures = list(names), {}, {}, []
-    while waiting or running:
-        while waiting and len(running) < jobs and not failures:
-            name = waiting.pop(0)
-            receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(trainers[name], overwrite, threads, sender),
-                                      name=f"fit-{name}", daemon=False)
-            process.start()
-            sender.close()  # the child holds the only writing end
-            running[name] = (process, receiver, time.perf_counter())
-        if failures:
-            waiting.clear()  # start nothing more; let the running ones finish
-        for name, (process, receiver, started) in list(running.items()):
-            if not receiver.poll(POLL_S / max(len(running), 1)) and process.is_alive():
-                continue
-            message = receiver.recv() if receiver.poll() else ("error", None, f"the process exited with code "
-                                                                               f"{process.exitcode} and no result")
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs and not failures:
+                name = waiting.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(trainers[name], overwrite, threads, sender),
+                                          name=f"fit-{name}", daemon=False)
+                process.start()
+                sender.close()  # the child holds the only writing end
+                running[name] = (process, receiver, time.perf_counter())
+            if failures:
+                waiting.clear()  # start nothing more; let the running ones finish
+            for name, (process, receiver, started) in list(running.items()):
+                if not receiver.poll(POLL_S / max(len(running), 1)) and process.is_alive():
+                    continue
+                gone = ("error", None, f"the process exited with code {process.exitcode} and no result")
+                message = receiver.recv() if receiver.poll() else gone
+                process.join()
+                receiver.close()
+                del running[name]
+                if message[0] == "ok":
+                    trainer = trainers[name]
+                    restore_trainer(trainer, trainer.checkpoint_path)  # the trained state, into this process
+                    result = message[1]
+                    result.wall_time = time.perf_counter() - started
+                    results[name] = result
+                else:
+                    failures.append((name, message[1], message[2]))
+    except BaseException:  # an interrupted notebook cell (KeyboardInterrupt) or a failure here: no orphans
+        for process, receiver, _ in running.values():
+            process.terminate()
             process.join()
             receiver.close()
-            del running[name]
-            if message[0] == "ok":
-                trainer = trainers[name]
-                restore_trainer(trainer, trainer.checkpoint_path)  # the trained state, into this process
-                result = message[1]
-                result.wall_time = time.perf_counter() - started
-                results[name] = result
-            else:
-                failures.append((name, message[1], message[2]))
+        raise
     if failures:
         name, error, text = failures[0]
         logger.error("run %r failed in its training process:\n%s", name, text)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
+import time
 from dataclasses import replace
 
 import pytest
@@ -58,3 +61,38 @@ def test_one_job_fits_in_this_process(tiny_config, ring_data, no_plots, monkeypa
                         lambda *_: pytest.fail("one job must not fork"))
     results = fit_side_by_side(_trainers(tiny_config, ring_data, "one"), jobs=1)
     assert [r.steps for r in results.values()] == [8, 8, 8]
+
+
+def _slow_loss(*args, **kwargs):
+    time.sleep(60)
+    raise AssertionError("the interrupted run was not stopped")
+
+
+def test_an_interrupt_stops_the_running_children(tiny_config, ring_data, no_plots, monkeypatch):
+    started, fork = [], multiprocessing.get_context("fork")
+
+    class RecordingContext:  # the fork context, keeping the processes it starts
+        Pipe = staticmethod(fork.Pipe)
+
+        def Process(self, *args, **kwargs):
+            started.append(fork.Process(*args, **kwargs))
+            return started[-1]
+
+    monkeypatch.setattr("gan_course.train.side_by_side.multiprocessing.get_context", lambda *_: RecordingContext())
+    slow = replace(get_loss("bce"), d_loss=_slow_loss)
+    trainers = _trainers(tiny_config, ring_data, "stop", a={"loss": slow}, b={"loss": slow})
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)  # the student presses stop one second in
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fit_side_by_side(trainers, jobs=2)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    # both runs were stopped (terminated), not left training in the background or waited for
+    assert [process.exitcode for process in started] == [-signal.SIGTERM] * 2
+    assert multiprocessing.active_children() == []
