@@ -15,7 +15,7 @@ the run's ``checkpoints/latest.pt`` into its own trainer, so ``trainer.G``, ``tr
 ``trainer.sampler`` hold the trained weights exactly as after an in-process ``fit``. Forking
 keeps whatever the caller defined (a notebook's own loss functions) without pickling it.
 
-Without ``fork`` (Windows, macOS's default), on a GPU (CUDA cannot be used again in a forked
+Without the ``fork`` start method (Windows), on a GPU (CUDA cannot be used again in a forked
 child), with one trainer or one free core, the trainers are fitted one after the other in
 this process instead, with the same results.
 """
