@@ -6,8 +6,10 @@ parameters damps the oscillations of adversarial training and usually improves s
 
 After every generator step: ``ema = decay_t * ema + (1 - decay_t) * theta`` for each parameter,
 as one multi-tensor ``torch._foreach_lerp_`` call over all of them (not one kernel launch per
-tensor); buffers (BatchNorm running statistics) are copied as they are. With ``warmup`` the decay ramps up
-as in TensorFlow's ``tf.train.ExponentialMovingAverage(num_updates=...)``:
+tensor); buffers (BatchNorm running statistics) are copied as they are
+(``TrainConfig.standing_stats`` recomputes them for the averaged weights before each evaluation:
+:mod:`gan_course.train.standing_stats`). With ``warmup`` the decay ramps up as in TensorFlow's
+``tf.train.ExponentialMovingAverage(num_updates=...)``:
 ``decay_t = min(decay, (1 + t) / (warmup + t))`` after ``t`` earlier updates, so the average
 forgets the untrained initial weights quickly instead of carrying them for ~1 / (1 - decay)
 steps (at decay 0.999 the initialisation still weighs 7 % after 2,600 updates without it). The averaged copy

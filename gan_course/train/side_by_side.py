@@ -98,7 +98,7 @@ def fit_side_by_side(trainers: Mapping[str, object], *, jobs: int | None = None,
             if failures:
                 waiting.clear()  # start nothing more; let the running ones finish
             for name, (process, receiver, started) in list(running.items()):
-                if not receiver.poll(POLL_S / max(len(running), 1)) and process.is_alive():
+                if not receiver.poll(POLL_S / len(running)) and process.is_alive():
                     continue
                 gone = ("error", None, f"the process exited with code {process.exitcode} and no result")
                 message = receiver.recv() if receiver.poll() else gone
@@ -126,4 +126,3 @@ def fit_side_by_side(trainers: Mapping[str, object], *, jobs: int | None = None,
             raise error
         raise SideBySideError(f"run {name!r} failed in its training process:\n{text}")
     return {name: results[name] for name in names}
-

@@ -16,6 +16,7 @@ from gan_course.train.side_by_side import fit_side_by_side
 
 from .conftest import parameters_of
 
+
 def _trainers(tiny_config, ring_data, tag: str, **pieces):
     return {name: Trainer(tiny_config(name=f"{tag}-{name}", seed=seed, ema_decay=0.9), data=ring_data,
                           **pieces.get(name, {}))
