@@ -604,9 +604,8 @@ display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {
 #   $b - c = 1$, $b - a = 2$ is $\tfrac12\chi^2_\text{Pearson}(p_d + p_g \,\|\, 2p_g)$: minimised exactly
 #   when $p_g = p_d$.
 # * *In practice:* with the 0-1 coding the objective is not that divergence, yet Mao et al. report
-#   similar results for both codings. At this budget LSGAN usually has the highest FID of the four and
-#   the largest spread between seeds (the course book's chapter 05), while its class accuracy is as
-#   high as the others': a good answer reads its own numbers with that one-seed caveat and does not
+#   similar results for both codings. At this budget LSGAN has the highest mean FID of the four over
+#   the course book's three seeds (chapter 05), while its class accuracy is as high as the others': a good answer reads its own numbers with that one-seed caveat and does not
 #   blame the coding alone, since the learning rates and the loss's unbounded gradient (proportional to
 #   the distance from the target) change with it as well.
 #
