@@ -605,9 +605,10 @@ display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {
 #   when $p_g = p_d$.
 # * *In practice:* with the 0-1 coding the objective is not that divergence, yet Mao et al. report
 #   similar results for both codings. At this budget LSGAN has the highest mean FID of the four over
-#   the course book's three seeds (chapter 05), while its class accuracy is as high as the others': a good answer reads its own numbers with that one-seed caveat and does not
-#   blame the coding alone, since the learning rates and the loss's unbounded gradient (proportional to
-#   the distance from the target) change with it as well.
+#   the course book's three seeds (chapter 05), while its class accuracy is as high as the others':
+#   a good answer reads its own numbers with that one-seed caveat and does not blame the coding alone,
+#   since the learning rates and the loss's unbounded gradient (proportional to the distance from the
+#   target) change with it as well.
 #
 # **Rubric (3 points).** The family and an example (1); checks the notebook's triple and says it fails
 # the condition (1); the optimal-$D$ argument, or a reasoned reading of their own LSGAN numbers (1).
