@@ -8,7 +8,9 @@ four loss strategies) therefore fits about 1.6 times the training into the same 
 its runs share the cores instead of taking turns.
 
 :func:`fit_side_by_side` forks one child per trainer, at most ``jobs`` at a time, each with
-``free cores // jobs`` torch threads (a trainer whose config fixes ``threads`` keeps it). A child
+``free cores // jobs`` torch threads (a trainer whose config fixes ``threads`` keeps it), the
+longest runs first (most planned iterations: the longest-processing-time rule, Graham 1969,
+"Bounds on Multiprocessing Timing Anomalies"), so that a long run does not start last. A child
 runs ``trainer.fit()``, which writes the run directory as usual, and sends back its
 :class:`~gan_course.train.trainer.TrainResult`; the parent then loads the finished state from
 the run's ``checkpoints/latest.pt`` into its own trainer, so ``trainer.G``, ``trainer.ema`` and
@@ -68,7 +70,8 @@ def fit_side_by_side(trainers: Mapping[str, object], *, jobs: int | None = None,
     """Fit every trainer in ``trainers`` ({name: Trainer}), up to ``jobs`` at a time.
 
     jobs: how many train at once (default: one per free core, at most one per trainer). Each
-    child gets ``max(1, free cores // jobs)`` torch threads. overwrite: as ``Trainer.fit``.
+    child gets ``max(1, free cores // jobs)`` torch threads; the runs with the most planned
+    iterations start first (ties in the given order). overwrite: as ``Trainer.fit``.
     Returns {name: TrainResult} in the order of ``trainers``; ``wall_time`` is each run's own
     time from its start to its end. Raises :class:`SideBySideError` naming the run when a child
     fails (after the other running children have finished), or the child's own exception when
@@ -84,7 +87,8 @@ def fit_side_by_side(trainers: Mapping[str, object], *, jobs: int | None = None,
     threads = max(1, free // jobs)
     logger.info("training %d runs, %d at a time with %d torch thread(s) each", len(names), jobs, threads)
     context = multiprocessing.get_context("fork")
-    waiting, running, results, failures = list(names), {}, {}, []
+    longest_first = sorted(names, key=lambda name: -trainers[name].total_steps_planned())  # stable: ties keep order
+    waiting, running, results, failures = longest_first, {}, {}, []
     try:
         while waiting or running:
             while waiting and len(running) < jobs and not failures:

@@ -45,6 +45,26 @@ def test_side_by_side_matches_one_after_the_other(tiny_config, ring_data, no_plo
     assert not all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_the_longest_runs_start_first(tiny_config, ring_data, no_plots, monkeypatch):
+    """With fewer jobs than runs, a long run must not wait for the short ones (it would finish last)."""
+    started, fork = [], multiprocessing.get_context("fork")
+
+    class RecordingContext:  # the fork context, noting which run each started process trains
+        Pipe = staticmethod(fork.Pipe)
+
+        def Process(self, *args, name, **kwargs):
+            started.append(name)
+            return fork.Process(*args, name=name, **kwargs)
+
+    monkeypatch.setattr("gan_course.train.side_by_side.multiprocessing.get_context", lambda *_: RecordingContext())
+    trainers = {name: Trainer(tiny_config(name=f"order-{name}", epochs=epochs), data=ring_data)
+                for name, epochs in (("short", 1), ("long", 3), ("middle", 2), ("also-short", 1))}
+    results = fit_side_by_side(trainers, jobs=2)
+    assert started == ["fit-long", "fit-middle", "fit-short", "fit-also-short"]  # ties keep the given order
+    assert list(results) == ["short", "long", "middle", "also-short"]  # returned in the caller's order
+    assert [r.steps for r in results.values()] == [4, 12, 8, 4]
+
+
 def _failing_loss(*args, **kwargs):
     raise ValueError("boom: the student's loss failed")
 
