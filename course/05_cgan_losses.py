@@ -407,7 +407,7 @@ check("05_cgan_losses", "kernel_inception_distance", globals())
 # with them the size of the learning rates: each loss scales its gradients differently, so each
 # strategy has the rates that trained best in the course's search (the configs'
 # comments give it). WGAN-GP also trains longer: in that search, at the others' number of
-# iterations its samples often missed the requested class, and they were still improving.
+# iterations its samples showed the requested class less often than theirs, and were still improving.
 #
 # | strategy | losses | extra |
 # |---|---|---|
@@ -565,8 +565,8 @@ display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {
 # **Model answer (for graders).** Rankings vary with budget and seed; grade the reasoning, not the
 # winner. At the notebook's full budget (seed 0, one run per strategy, 12 epochs of 12,800 images, 16
 # for WGAN-GP, two runs side by side) a student's four FIDs and class accuracies come from a single
-# seed; the course book's chapter 05 trains the same four recipes with three seeds and reports mean and standard deviation, which shows how much of a gap
-# between two strategies one seed can produce. Differences smaller than that spread are what
+# seed; the course book's chapter 05 trains the same four recipes with three seeds and reports mean
+# and standard deviation, which shows how much of a gap between two strategies one seed can produce. Differences smaller than that spread are what
 # another seed would change, and a good answer says so instead of declaring a clear winner. A careful
 # answer also notes that each strategy trains at its own learning rates (the printed recipe table), so
 # the ranking compares loss-and-rate recipes, each near its best in the course's search, not the losses
