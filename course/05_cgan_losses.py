@@ -566,8 +566,9 @@ display(plot_comparison_bars(fid, ylabel="FID (lower is better)", title=f"FID, {
 # winner. At the notebook's full budget (seed 0, one run per strategy, 12 epochs of 12,800 images, 16
 # for WGAN-GP, two runs side by side) a student's four FIDs and class accuracies come from a single
 # seed; the course book's chapter 05 trains the same four recipes with three seeds and reports mean
-# and standard deviation, which shows how much of a gap between two strategies one seed can produce. Differences smaller than that spread are what
-# another seed would change, and a good answer says so instead of declaring a clear winner. A careful
+# and standard deviation, which shows how much of a gap between two strategies one seed can produce.
+# Differences smaller than that spread are what another seed would change, and a good answer says so
+# instead of declaring a clear winner. A careful
 # answer also notes that each strategy trains at its own learning rates (the printed recipe table), so
 # the ranking compares loss-and-rate recipes, each near its best in the course's search, not the losses
 # at one shared setting, and that WGAN-GP had a third more iterations (and, with its dearer iterations,
